@@ -1,0 +1,1 @@
+"""Bolashaq: the information system of Kazakhstan's Bolashak scholarship competition."""

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from bolashaq.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("home/", views.home, name="home"),
+]

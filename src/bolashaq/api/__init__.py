@@ -1,0 +1,1 @@
+"""The HTTP API at /api/v1 (django-ninja), one router per domain."""

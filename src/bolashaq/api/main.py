@@ -1,0 +1,51 @@
+"""The API object and its routers."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI, Router, Schema
+
+from bolashaq.api.auth import session_auth, token_auth
+from bolashaq.api.errors import ErrorEnvelope, install_error_handlers
+
+api = NinjaAPI(
+    title="Bolashaq API",
+    version="1",
+    description=(
+        "API of the Bolashak scholarship competition system. Errors always use the envelope "
+        '`{"error": {"code", "message", "details"}}`.'
+    ),
+    auth=[session_auth, token_auth],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+
+
+class Me(Schema):
+    username: str
+    role: str
+    language: str
+
+
+accounts_router = Router(tags=["accounts"])
+
+
+@accounts_router.get("/me", response={200: Me, 401: ErrorEnvelope}, summary="Who am I")
+def me(request: HttpRequest) -> Me:
+    user = request.user
+    return Me(username=user.get_username(), role=user.role, language=user.language)  # type: ignore[union-attr]
+
+
+api.add_router("/accounts", accounts_router)
+
+
+def api_urls() -> list[URLPattern | URLResolver]:
+    """The API's URL patterns, exempt from LoginRequiredMiddleware: ninja authenticates itself."""
+    patterns, _app_name, _namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback.login_required = False  # type: ignore[attr-defined]
+    return patterns  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Wiring only: settings, URLs and the WSGI/ASGI entry points."""

@@ -1,0 +1,23 @@
+"""URL wiring: each audience's pages, the API and health."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from bolashaq.api.main import api, api_urls
+from bolashaq.core.views import healthz
+
+urlpatterns = [
+    path("", include("bolashaq.web.urls")),
+    path("accounts/", include("bolashaq.accounts.urls")),
+    path("portal/", include("bolashaq.web.portal.urls")),
+    path("office/", include("bolashaq.web.office.urls")),
+    path("panel/", include("bolashaq.web.panel.urls")),
+    path("commission/", include("bolashaq.web.commission.urls")),
+    path("api/v1/", include((api_urls(), "api"), namespace=api.urls_namespace)),
+    path("healthz", healthz, name="healthz"),
+]
+
+handler403 = "bolashaq.web.views.permission_denied"
+handler404 = "bolashaq.web.views.page_not_found"
+handler500 = "bolashaq.web.views.server_error"

@@ -1,0 +1,1 @@
+"""Shared foundations: base model, errors, security headers, task retries, health."""

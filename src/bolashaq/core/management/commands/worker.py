@@ -1,0 +1,62 @@
+"""Run the background task worker with a heartbeat that ``/healthz`` reads.
+
+Wraps django-tasks-db's ``db_worker``: same options, plus a thread that records this process
+in ``WorkerHeartbeat`` every ``WORKER_HEARTBEAT_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+
+from bolashaq.core.models import WorkerHeartbeat
+
+
+def beat(worker_id: str, started_at: Any) -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "started_at": started_at,
+            "seen_at": timezone.now(),
+        },
+    )
+
+
+def _heartbeat_loop(worker_id: str, stop: threading.Event) -> None:
+    started_at = timezone.now()
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            try:
+                beat(worker_id, started_at)
+            except Exception:  # a missed beat must not kill the worker; health shows it
+                pass
+            stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
+    finally:
+        connection.close()
+
+
+class Command(DbWorkerCommand):
+    help = "Run background tasks from the database queue, with a heartbeat for /healthz."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker_id = options.get("worker_id") or uuid.uuid4().hex
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_heartbeat_loop, args=(str(worker_id)[:64], stop), daemon=True
+        )
+        thread.start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            stop.set()

@@ -1,0 +1,1 @@
+"""E-mail and SMS to people, per language, with a delivery log."""
