@@ -1,10 +1,15 @@
 """Evaluate a profile against the rule set in force: verdict, per-requirement explanation,
-language level, documents, post-award terms and what-if suggestions."""
+language level, documents, post-award terms and what-if suggestions.
+
+Evaluation itself only decides statuses; messages, documents, intake and what-if are built
+when first read (``Result.to_dict()`` reads them all), so a batch that needs only verdicts
+stays fast while the JSON output is always complete.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from .loader import load_rule_sets
@@ -13,7 +18,10 @@ from .models import LanguageCertificate, Profile, ProfileError, parse_profile
 from .ruleset import NoRuleSetError, RequirementDef, RuleBook, RuleSet, Track, add_years
 
 __all__ = [
+    "ELIGIBLE",
+    "INCOMPLETE",
     "MET",
+    "NOT_ELIGIBLE",
     "UNKNOWN",
     "UNMET",
     "RequirementResult",
@@ -43,12 +51,20 @@ _LANG_NAMES = {
     "kaztest": "KAZTEST",
 }
 
+Args = dict[str, Arg]
+LazyArgs = Args | Callable[[], Args]
+
+
+def _must(x: _T | None) -> _T:
+    """A compiled rule always has the parts its kind needs; anything else is a loader bug."""
+    if x is None:
+        raise RuntimeError("compiled requirement is missing a part its kind needs")
+    return x
+
 
 def _num(x: float | None) -> str:
-    """Human form of a score: ints as ints, floats as written (6.0 stays 6.0)."""
-    if x is None:
-        return "—"
-    return str(x)
+    """Human form of a score: as written (6.0 stays 6.0, 105 stays 105)."""
+    return "—" if x is None else str(x)
 
 
 def _months(x: float | None) -> str:
@@ -65,13 +81,12 @@ class RequirementResult:
     """The outcome of one requirement. ``message`` is rendered on first use (kk/ru/en)."""
 
     __slots__ = (
+        "_args",
         "_catalog",
         "_message",
         "_source",
-        "args",
         "have",
         "id",
-        "key",
         "msg_key",
         "need",
         "req",
@@ -86,27 +101,38 @@ class RequirementResult:
         need: Any,
         have: Any,
         msg_key: str,
-        args: dict[str, Arg],
+        args: LazyArgs,
         catalog: MessageCatalog,
         source: Mapping[str, Any] | None = None,
     ) -> None:
         self.req = req
         self.id = rid
-        self.key = req.key if req is not None else rid
         self.status = status
         self.need = need
         self.have = have
         self.msg_key = msg_key
-        self.args = args
+        self._args = args
         self._catalog = catalog
         self._message: dict[str, str] | None = None
-        self._source: Mapping[str, Any] = source if source is not None else {}
+        self._source = source
+
+    @property
+    def key(self) -> str:
+        """The rule-set name of the requirement definition (``id`` is what is reported)."""
+        return self.req.key if self.req is not None else self.id
+
+    @property
+    def args(self) -> Args:
+        a = self._args
+        if callable(a):
+            a = self._args = a()
+        return a
 
     @property
     def source(self) -> Mapping[str, Any]:
         if self.req is not None:
             return self.req.source_dict
-        return self._source
+        return self._source or {}
 
     @property
     def title(self) -> Text | None:
@@ -120,28 +146,22 @@ class RequirementResult:
         return m
 
     def to_dict(self) -> dict[str, Any]:
+        req = self.req
+        need = self.need
         d: dict[str, Any] = {
             "id": self.id,
             "status": self.status,
-            "need": self.need,
+            "need": dict(need) if type(need) is dict else need,
             "have": self.have,
-            "source": dict(self.source),
-            "message": dict(self.message),
+            "source": dict(req.source_dict if req is not None else (self._source or {})),
+            "message": self.message,
         }
-        t = self.title
-        if t is not None:
-            d["title"] = {"kk": t[0], "ru": t[1], "en": t[2]}
+        if req is not None:
+            d["title"] = dict(req.title_dict)
         return d
 
     def __repr__(self) -> str:
         return f"RequirementResult({self.id!r}, {self.status!r}, need={self.need!r})"
-
-
-def _must(x: _T | None) -> _T:
-    """A compiled rule always has the parts its kind needs; anything else is a loader bug."""
-    if x is None:
-        raise RuntimeError("compiled requirement is missing a part its kind needs")
-    return x
 
 
 def verdict_of(statuses: Iterable[str]) -> str:
@@ -159,7 +179,7 @@ def verdict_of(statuses: Iterable[str]) -> str:
 
 
 def _validity(d: _dt.date | None, years: int, on: _dt.date) -> tuple[str, _dt.date | None]:
-    """("ok" | "expired" | "not_yet" | "no_date", last valid day)."""
+    """("ok" | "expired" | "not_yet" | "no_date", last valid day). The last day is valid."""
     if d is None:
         return "no_date", None
     until = add_years(d, years)
@@ -170,7 +190,7 @@ def _validity(d: _dt.date | None, years: int, on: _dt.date) -> tuple[str, _dt.da
     return "ok", until
 
 
-def _cert_args(title: Text, cert: str, until: _dt.date | None, on: _dt.date) -> dict[str, Arg]:
+def _cert_args(title: Text, cert: str, until: _dt.date | None, on: _dt.date) -> Args:
     return {
         "title": title,
         "cert": cert,
@@ -208,43 +228,73 @@ def _check_months(req: RequirementDef, c: _Ctx) -> RequirementResult:
     p = c.profile
     v = _must(req.getter)(p)
     need = _must(req.minimum)
-    args: dict[str, Arg] = {"title": req.title, "need": _months(need)}
     if v is None:
         exp = p.experience
-        if (
-            exp is not None
-            and req.field == "experience.field_continuous_months"
-            and exp.field_months is not None
-        ):
-            # fewer months in the field than required: they cannot be unbroken either
-            args["have"] = _months(exp.field_months)
-            have = {"field_months": exp.field_months, "field_continuous_months": None}
-            if exp.field_months + _EPS < need:
+        field = req.field
+        if exp is not None:
+            fm = exp.field_months
+            if field == "experience.field_continuous_months" and fm is not None:
+                # fewer months in the field than required: they cannot be unbroken either
+                have = {"field_months": fm, "field_continuous_months": None}
+                args: Args = {"title": req.title, "need": _months(need), "have": _months(fm)}
+                if fm + _EPS < need:
+                    return RequirementResult(
+                        req, req.id, UNMET, need, have, "months.unmet", args, c.catalog
+                    )
                 return RequirementResult(
-                    req, req.id, UNMET, need, have, "months.unmet", args, c.catalog
+                    req, req.id, UNKNOWN, need, have, "months.unknown_continuous", args, c.catalog
                 )
-            return RequirementResult(
-                req, req.id, UNKNOWN, need, have, "months.unknown_continuous", args, c.catalog
-            )
-        if (
-            exp is not None
-            and req.field == "experience.field_months"
-            and exp.field_continuous_months is not None
-        ):
             cm = exp.field_continuous_months
-            if cm + _EPS >= need:  # unbroken months in the field are months in the field
-                args["have"] = _months(cm)
+            if field == "experience.field_months" and cm is not None and cm + _EPS >= need:
+                # unbroken months in the field are months in the field
                 have = {"field_months": None, "field_continuous_months": cm}
+                args = {"title": req.title, "need": _months(need), "have": _months(cm)}
                 return RequirementResult(
                     req, req.id, MET, need, have, "months.met", args, c.catalog
                 )
+        args = {"title": req.title, "need": _months(need)}
         return RequirementResult(
             req, req.id, UNKNOWN, need, None, "months.unknown", args, c.catalog
         )
-    args["have"] = _months(v)
+    args = {"title": req.title, "need": _months(need), "have": _months(v)}
     if v + _EPS >= need:
         return RequirementResult(req, req.id, MET, need, v, "months.met", args, c.catalog)
     return RequirementResult(req, req.id, UNMET, need, v, "months.unmet", args, c.catalog)
+
+
+def _date_problem(
+    req: RequirementDef,
+    c: _Ctx,
+    have: Any,
+    state: str,
+    cert: str,
+    until: _dt.date | None,
+) -> RequirementResult:
+    on = c.profile.date
+    if state == "no_date":
+        return RequirementResult(
+            req,
+            req.id,
+            UNKNOWN,
+            req.need,
+            have,
+            "cert.no_date",
+            lambda: _cert_args(req.title, cert, until, on),
+            c.catalog,
+        )
+    key = "cert.expired" if state == "expired" else "cert.not_yet"
+    if state == "expired" and isinstance(have, dict) and until is not None:
+        have["expired_on"] = _iso(until + _ONE_DAY)
+    return RequirementResult(
+        req,
+        req.id,
+        UNMET,
+        req.need,
+        have,
+        key,
+        lambda: _cert_args(req.title, cert, until, on),
+        c.catalog,
+    )
 
 
 def _check_kaztest_score(req: RequirementDef, c: _Ctx) -> RequirementResult:
@@ -252,9 +302,9 @@ def _check_kaztest_score(req: RequirementDef, c: _Ctx) -> RequirementResult:
     k = p.kaztest
     need_min = _must(req.minimum)
     mx = _must(req.max_score)
-    need = {"score": need_min, "max": mx}
-    args: dict[str, Arg] = {"title": req.title, "need": _num(need_min), "max": _num(mx)}
+    need = req.need
     if k is None or k.score is None:
+        args: Args = {"title": req.title, "need": _num(need_min), "max": _num(mx)}
         if k is not None and k.blocks is not None:
             have: Any = {"blocks": dict(k.blocks), "date": _iso(k.date)}
             return RequirementResult(
@@ -263,144 +313,198 @@ def _check_kaztest_score(req: RequirementDef, c: _Ctx) -> RequirementResult:
         return RequirementResult(
             req, req.id, UNKNOWN, need, None, "kaztest.missing", args, c.catalog
         )
+    score = k.score
     state, until = _validity(k.date, c.rs.validity["kaztest"], p.date)
     have = {
-        "score": k.score,
+        "score": score,
         "max": k.max if k.max is not None else mx,
         "date": _iso(k.date),
         "valid_until": _iso(until),
     }
-    args["have"] = _num(k.score)
     if k.max is not None and abs(k.max - mx) > _EPS:
+        args = {"title": req.title, "need": _num(need_min), "max": _num(mx), "have": _num(score)}
         args["given_max"] = _num(k.max)
         return RequirementResult(
             req, req.id, UNKNOWN, need, have, "kaztest.other_scale", args, c.catalog
         )
-    if k.score + _EPS < need_min:
+    if score + _EPS < need_min:
+        args = {"title": req.title, "need": _num(need_min), "max": _num(mx), "have": _num(score)}
         return RequirementResult(req, req.id, UNMET, need, have, "kaztest.unmet", args, c.catalog)
     if state != "ok":
-        return _date_problem(req, c, need, have, state, "KAZTEST", until)
-    args["valid_until"] = _iso(until) or "—"
+        return _date_problem(req, c, have, state, "KAZTEST", until)
+    args = {
+        "title": req.title,
+        "need": _num(need_min),
+        "max": _num(mx),
+        "have": _num(score),
+        "valid_until": _iso(until) or "—",
+    }
     return RequirementResult(req, req.id, MET, need, have, "kaztest.met", args, c.catalog)
-
-
-def _date_problem(
-    req: RequirementDef,
-    c: _Ctx,
-    need: Any,
-    have: Any,
-    state: str,
-    cert: str,
-    until: _dt.date | None,
-) -> RequirementResult:
-    args = _cert_args(req.title, cert, until, c.profile.date)
-    if state == "no_date":
-        return RequirementResult(req, req.id, UNKNOWN, need, have, "cert.no_date", args, c.catalog)
-    if state == "expired":
-        if isinstance(have, dict) and until is not None:
-            have["expired_on"] = _iso(until + _ONE_DAY)
-        return RequirementResult(req, req.id, UNMET, need, have, "cert.expired", args, c.catalog)
-    return RequirementResult(req, req.id, UNMET, need, have, "cert.not_yet", args, c.catalog)
 
 
 def _block_names(catalog: MessageCatalog, items: Iterable[tuple[str, str]]) -> Text:
     """'listening 10/20, …' in each language."""
-    parts: list[list[str]] = [[], [], []]
+    kk: list[str] = []
+    ru: list[str] = []
+    en: list[str] = []
     for b, suffix in items:
         t = catalog.text("block." + b)
-        for i in range(3):
-            parts[i].append(t[i] + suffix)
-    return (", ".join(parts[0]), ", ".join(parts[1]), ", ".join(parts[2]))
+        kk.append(t[0] + suffix)
+        ru.append(t[1] + suffix)
+        en.append(t[2] + suffix)
+    return (", ".join(kk), ", ".join(ru), ", ".join(en))
 
 
 def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
     p = c.profile
     k = p.kaztest
-    need = {b: lo for b, lo, _hi in req.blocks}
-    args: dict[str, Arg] = {
-        "title": req.title,
-        "need": _block_names(
-            c.catalog, ((b, f" ≥ {_num(lo)}/{_num(hi)}") for b, lo, hi in req.blocks)
-        ),
-    }
+    need = req.need
+    cat = c.catalog
+    blocks = req.blocks
+
+    def need_text() -> Text:
+        return _block_names(cat, ((b, f" ≥ {_num(lo)}/{_num(hi)}") for b, lo, hi in blocks))
+
     if k is None or k.blocks is None:
         if k is not None and k.score is not None:
-            args["have"] = f"{_num(k.score)}/{_num(k.max) if k.max is not None else '?'}"
+            score_text = f"{_num(k.score)}/{_num(k.max) if k.max is not None else '?'}"
             have: Any = {"score": k.score, "max": k.max, "date": _iso(k.date)}
             return RequirementResult(
-                req, req.id, UNKNOWN, need, have, "blocks.score_only", args, c.catalog
+                req,
+                req.id,
+                UNKNOWN,
+                need,
+                have,
+                "blocks.score_only",
+                lambda: {"title": req.title, "need": need_text(), "have": score_text},
+                cat,
             )
         return RequirementResult(
-            req, req.id, UNKNOWN, need, None, "blocks.missing", args, c.catalog
+            req,
+            req.id,
+            UNKNOWN,
+            need,
+            None,
+            "blocks.missing",
+            lambda: {"title": req.title, "need": need_text()},
+            cat,
         )
     given = k.blocks
     state, until = _validity(k.date, c.rs.validity["kaztest"], p.date)
     have = {"blocks": dict(given), "date": _iso(k.date), "valid_until": _iso(until)}
-    failed = [(b, lo, given[b]) for b, lo, _hi in req.blocks if b in given and given[b] + _EPS < lo]
+    failed = [(b, lo, given[b]) for b, lo, _hi in blocks if b in given and given[b] + _EPS < lo]
     if failed:
         have["failed"] = [b for b, _, _ in failed]
-        args["failed"] = _block_names(
-            c.catalog, ((b, f" {_num(v)} < {_num(lo)}") for b, lo, v in failed)
+        return RequirementResult(
+            req,
+            req.id,
+            UNMET,
+            need,
+            have,
+            "blocks.unmet",
+            lambda: {
+                "title": req.title,
+                "failed": _block_names(
+                    cat, ((b, f" {_num(v)} < {_num(lo)}") for b, lo, v in failed)
+                ),
+            },
+            cat,
         )
-        return RequirementResult(req, req.id, UNMET, need, have, "blocks.unmet", args, c.catalog)
-    over = [(b, hi) for b, _lo, hi in req.blocks if b in given and given[b] > hi + _EPS]
+    over = [(b, hi) for b, _lo, hi in blocks if b in given and given[b] > hi + _EPS]
     if over:
-        args["over"] = _block_names(
-            c.catalog, ((b, f" {_num(given[b])} > {_num(hi)}") for b, hi in over)
-        )
         return RequirementResult(
-            req, req.id, UNKNOWN, need, have, "blocks.over_max", args, c.catalog
+            req,
+            req.id,
+            UNKNOWN,
+            need,
+            have,
+            "blocks.over_max",
+            lambda: {
+                "title": req.title,
+                "over": _block_names(
+                    cat, ((b, f" {_num(given[b])} > {_num(hi)}") for b, hi in over)
+                ),
+            },
+            cat,
         )
-    missing = [b for b, _lo, _hi in req.blocks if b not in given]
-    if missing:
+    if len(given) < len(blocks):
+        missing = [b for b, _lo, _hi in blocks if b not in given]
         have["missing"] = missing
-        args["missing"] = _block_names(c.catalog, ((b, "") for b in missing))
         return RequirementResult(
-            req, req.id, UNKNOWN, need, have, "blocks.missing_blocks", args, c.catalog
+            req,
+            req.id,
+            UNKNOWN,
+            need,
+            have,
+            "blocks.missing_blocks",
+            lambda: {
+                "title": req.title,
+                "need": need_text(),
+                "missing": _block_names(cat, ((b, "") for b in missing)),
+            },
+            cat,
         )
     if state != "ok":
-        return _date_problem(req, c, need, have, state, "KAZTEST", until)
-    args["have"] = _block_names(
-        c.catalog, ((b, f" {_num(given[b])}/{_num(hi)}") for b, _lo, hi in req.blocks)
+        return _date_problem(req, c, have, state, "KAZTEST", until)
+    return RequirementResult(
+        req,
+        req.id,
+        MET,
+        need,
+        have,
+        "blocks.met",
+        lambda: {
+            "title": req.title,
+            "have": _block_names(
+                cat, ((b, f" {_num(given[b])}/{_num(hi)}") for b, _lo, hi in blocks)
+            ),
+            "valid_until": _iso(until) or "—",
+        },
+        cat,
     )
-    args["valid_until"] = _iso(until) or "—"
-    return RequirementResult(req, req.id, MET, need, have, "blocks.met", args, c.catalog)
 
 
 def _cert_label(cert: LanguageCertificate) -> str:
     name = _LANG_NAMES.get(cert.test, cert.test)
-    return (
-        f"{name} {_num(cert.score)} ({cert.date.isoformat()})"
-        if cert.date
-        else f"{name} {_num(cert.score)}"
-    )
+    if cert.date is not None:
+        return f"{name} {_num(cert.score)} ({cert.date.isoformat()})"
+    return f"{name} {_num(cert.score)}"
 
 
-_options_cache: dict[int, Text] = {}
+_options_cache: dict[tuple[str, int], Text] = {}
 
 
 def _options_text(req: RequirementDef, catalog: MessageCatalog) -> Text:
-    t = _options_cache.get(id(req))
+    ck = (req.key, id(req))
+    t = _options_cache.get(ck)
     if t is None:
-        words = catalog.text("word.or")
+        w = catalog.text("word.or")
         items = [f"{_LANG_NAMES[k]} {_num(v)}" for k, v in req.lang_minimums.items()]
-        t = (f" {words[0]} ".join(items), f" {words[1]} ".join(items), f" {words[2]} ".join(items))
-        _options_cache[id(req)] = t
+        t = (f" {w[0]} ".join(items), f" {w[1]} ".join(items), f" {w[2]} ".join(items))
+        _options_cache[ck] = t
     return t
 
 
 def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
     p = c.profile
     table = _must(req.table)
-    need = {"level": req.min_level, "table": table.key, "any_of": dict(req.lang_minimums)}
-    args: dict[str, Arg] = {"title": req.title, "need": _options_text(req, c.catalog)}
+    need = req.need
+    cat = c.catalog
     certs = p.foreign_language
-    if certs is None:
-        return RequirementResult(req, req.id, UNKNOWN, need, None, "lang.missing", args, c.catalog)
     if not certs:
-        return RequirementResult(req, req.id, UNMET, need, [], "lang.missing", args, c.catalog)
+        return RequirementResult(
+            req,
+            req.id,
+            UNKNOWN if certs is None else UNMET,
+            need,
+            None if certs is None else [],
+            "lang.missing",
+            lambda: {"title": req.title, "need": _options_text(req, cat)},
+            cat,
+        )
     validity = c.rs.validity
     on = p.date
+    accepted = req.lang_minimums
     best: int | None = None
     best_cert: LanguageCertificate | None = None
     undated: LanguageCertificate | None = None
@@ -418,11 +522,11 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
             {
                 "test": cert.test,
                 "score": cert.score,
-                "date": _iso(cert.date),
-                "valid_until": _iso(until),
-                "validity": state if state != "ok" else "valid",
+                "date": None if cert.date is None else cert.date.isoformat(),
+                "valid_until": None if until is None else until.isoformat(),
+                "validity": "valid" if state == "ok" else state,
                 "level": level,
-                "accepted": cert.test in req.lang_minimums,
+                "accepted": cert.test in accepted,
             }
         )
         if level is None:
@@ -437,10 +541,11 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
                 stale = (cert, state, until)
     c.lang_level = best
     if best is not None and best >= min_level:
-        args["cert"] = _cert_label(_must(best_cert))
-        args["level"] = str(best)
-        return RequirementResult(req, req.id, MET, need, have, "lang.met", args, c.catalog)
+        label = _cert_label(_must(best_cert))
+        args: Args = {"title": req.title, "cert": label, "level": str(best)}
+        return RequirementResult(req, req.id, MET, need, have, "lang.met", args, cat)
     if undated is not None:
+        u = undated
         return RequirementResult(
             req,
             req.id,
@@ -448,48 +553,91 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "cert.no_date",
-            _cert_args(req.title, _cert_label(undated), None, on),
-            c.catalog,
+            lambda: _cert_args(req.title, _cert_label(u), None, on),
+            cat,
         )
     if stale is not None:
         cert, state, until = stale
-        a = _cert_args(req.title, _cert_label(cert), until, on)
         key = "cert.expired" if state == "expired" else "cert.not_yet"
-        return RequirementResult(req, req.id, UNMET, need, have, key, a, c.catalog)
-    args["have"] = ", ".join(_cert_label(x) for x in certs)
-    return RequirementResult(req, req.id, UNMET, need, have, "lang.unmet", args, c.catalog)
+        return RequirementResult(
+            req,
+            req.id,
+            UNMET,
+            need,
+            have,
+            key,
+            lambda: _cert_args(req.title, _cert_label(cert), until, on),
+            cat,
+        )
+    return RequirementResult(
+        req,
+        req.id,
+        UNMET,
+        need,
+        have,
+        "lang.unmet",
+        lambda: {
+            "title": req.title,
+            "need": _options_text(req, cat),
+            "have": ", ".join(_cert_label(x) for x in certs),
+        },
+        cat,
+    )
 
 
 def _check_gpa(req: RequirementDef, c: _Ctx) -> RequirementResult:
     g = c.profile.gpa
     scales = req.gpa_scales
-    all_need = " / ".join(f"{_num(m)} ({_num(s)})" for s, m in scales)
-    args: dict[str, Arg] = {"title": req.title}
+
+    def all_need() -> str:
+        return " / ".join(f"{_num(m)} ({_num(s)})" for s, m in scales)
+
     if g is None:
-        args["need"] = all_need
-        need: Any = {"any_of": [{"scale": s, "min": m} for s, m in scales]}
-        return RequirementResult(req, req.id, UNKNOWN, need, None, "gpa.missing", args, c.catalog)
+        return RequirementResult(
+            req,
+            req.id,
+            UNKNOWN,
+            req.need,
+            None,
+            "gpa.missing",
+            lambda: {"title": req.title, "need": all_need()},
+            c.catalog,
+        )
     have = {"value": g.value, "scale": g.scale}
-    args["have"] = _num(g.value)
-    args["scale"] = _num(g.scale)
     for s, m in scales:
         if abs(s - g.scale) < 1e-6:
-            args["need"] = _num(m)
             need = {"min": m, "scale": s}
+            args: Args = {
+                "title": req.title,
+                "have": _num(g.value),
+                "scale": _num(g.scale),
+                "need": _num(m),
+            }
             if g.value + _EPS >= m:
                 return RequirementResult(req, req.id, MET, need, have, "gpa.met", args, c.catalog)
             return RequirementResult(req, req.id, UNMET, need, have, "gpa.unmet", args, c.catalog)
-    need = {"any_of": [{"scale": s, "min": m} for s, m in scales]}
-    args["need"] = all_need
+    key = "gpa.other_scale"
     for s in req.manual_review_scales:
         if abs(s - g.scale) < 1e-6:
-            return RequirementResult(
-                req, req.id, UNKNOWN, need, have, "gpa.manual_review", args, c.catalog
-            )
-    return RequirementResult(req, req.id, UNKNOWN, need, have, "gpa.other_scale", args, c.catalog)
+            key = "gpa.manual_review"
+    return RequirementResult(
+        req,
+        req.id,
+        UNKNOWN,
+        req.need,
+        have,
+        key,
+        lambda: {
+            "title": req.title,
+            "have": _num(g.value),
+            "scale": _num(g.scale),
+            "need": all_need(),
+        },
+        c.catalog,
+    )
 
 
-_CHECKS = {
+_CHECKS: dict[str, Callable[[RequirementDef, _Ctx], RequirementResult]] = {
     "flag": _check_flag,
     "min_months": _check_months,
     "kaztest_score": _check_kaztest_score,
@@ -503,14 +651,14 @@ def evaluate_track(
     track: Track, c: _Ctx, cache: dict[str, RequirementResult] | None = None
 ) -> list[RequirementResult]:
     """Run every requirement of ``track``; ``cache`` shares outcomes of the same definition."""
+    checks = _CHECKS
+    if cache is None:
+        return [checks[req.kind](req, c) for req in track.requirements]
     out: list[RequirementResult] = []
     for req in track.requirements:
-        if cache is not None:
-            r = cache.get(req.key)
-            if r is None:
-                r = cache[req.key] = _CHECKS[req.kind](req, c)
-        else:
-            r = _CHECKS[req.kind](req, c)
+        r = cache.get(req.key)
+        if r is None:
+            r = cache[req.key] = checks[req.kind](req, c)
         out.append(r)
     return out
 
@@ -518,32 +666,31 @@ def evaluate_track(
 # --------------------------------------------------------------------------- result
 
 
-def _copy(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: _copy(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_copy(x) for x in v]
-    return v
-
-
 class Result:
-    """The outcome of one evaluation. :meth:`to_dict` gives the JSON output."""
+    """The outcome of one evaluation. :meth:`to_dict` gives the JSON output.
+
+    ``documents``, ``post_award``, ``intake`` and ``what_if`` are computed on first access.
+    Nested parts of ``post_award`` are shared with the compiled rule set: treat the output of
+    :meth:`to_dict` as read-only below its first level (or copy it).
+    """
 
     __slots__ = (
+        "_cache",
+        "_ctx",
+        "_documents",
+        "_intake",
+        "_what_if",
+        "_with_what_if",
         "category",
         "date",
-        "documents",
         "id",
-        "intake",
         "language_level",
-        "post_award",
+        "profile",
         "programme",
         "requirements",
         "rule_set",
         "track",
         "verdict",
-        "warnings",
-        "what_if",
     )
 
     def __init__(
@@ -555,10 +702,13 @@ class Result:
         track: Track | None,
         requirements: list[RequirementResult],
         language_level: int | None,
-        what_if: list[dict[str, Any]],
+        ctx: _Ctx,
+        cache: dict[str, RequirementResult] | None,
+        with_what_if: bool = True,
     ) -> None:
         self.verdict = verdict
         self.rule_set = rule_set
+        self.profile = profile
         self.id = profile.id
         self.date = profile.date
         self.programme = profile.programme
@@ -566,23 +716,65 @@ class Result:
         self.track = track
         self.requirements = requirements
         self.language_level = language_level
-        self.what_if = what_if
-        self.warnings = profile.warnings
-        if track is None:
-            self.documents: list[dict[str, Any]] = []
-            self.post_award: Mapping[str, Any] | None = None
-        else:
-            self.documents = [
-                {"id": d.id, "title": {"kk": d.title[0], "ru": d.title[1], "en": d.title[2]}}
-                for d in track.documents
-                if d.when_getter is None or d.when_getter(profile) is True
-            ]
-            self.post_award = track.post_award
-        self.intake = rule_set.intake(profile.date) if rule_set.windows else None
+        self._ctx = ctx
+        self._cache = cache
+        self._with_what_if = with_what_if
+        self._documents: list[dict[str, Any]] | None = None
+        self._intake: dict[str, Any] | None = None
+        self._what_if: list[dict[str, Any]] | None = None
 
     @property
     def eligible(self) -> bool:
         return self.verdict == ELIGIBLE
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.profile.warnings
+
+    @property
+    def documents(self) -> list[dict[str, Any]]:
+        """The documents this applicant submits: [{"id", "title": {kk, ru, en}}]."""
+        d = self._documents
+        if d is None:
+            t = self.track
+            if t is None:
+                d = []
+            elif t.static_documents is not None:
+                d = [{"id": x["id"], "title": dict(x["title"])} for x in t.static_documents]
+            else:
+                p = self.profile
+                d = [
+                    {"id": x.id, "title": {"kk": x.title[0], "ru": x.title[1], "en": x.title[2]}}
+                    for x in t.documents
+                    if x.when_getter is None or x.when_getter(p) is True
+                ]
+            self._documents = d
+        return d
+
+    @property
+    def post_award(self) -> Mapping[str, Any] | None:
+        return None if self.track is None else self.track.post_award
+
+    @property
+    def intake(self) -> dict[str, Any] | None:
+        """Whether the profile date falls in an intake window (information only)."""
+        if self._intake is None and self.rule_set.windows:
+            self._intake = self.rule_set.intake(self.date)
+        return self._intake
+
+    @property
+    def what_if(self) -> list[dict[str, Any]]:
+        """Smallest changes to become eligible (only for not-eligible results)."""
+        w = self._what_if
+        if w is None:
+            if self.verdict == NOT_ELIGIBLE and self._with_what_if:
+                from .whatif import suggest
+
+                w = suggest(self, self.profile, self.rule_set, self._ctx, self._cache)
+            else:
+                w = []
+            self._what_if = w
+        return w
 
     def requirement(self, rid: str) -> RequirementResult:
         for r in self.requirements:
@@ -602,11 +794,12 @@ class Result:
         d["requirements"] = [r.to_dict() for r in self.requirements]
         d["language_level"] = self.language_level
         d["documents"] = self.documents
-        d["post_award"] = _copy(self.post_award) if self.post_award is not None else None
+        pa = self.post_award
+        d["post_award"] = dict(pa) if pa is not None else None
         d["what_if"] = self.what_if
         d["intake"] = self.intake
-        if self.warnings:
-            d["warnings"] = list(self.warnings)
+        if self.profile.warnings:
+            d["warnings"] = list(self.profile.warnings)
         return d
 
     def __repr__(self) -> str:
@@ -670,8 +863,9 @@ def evaluate(
     """Evaluate ``profile`` (the JSON dict or a :class:`Profile`).
 
     The rule set is the one in force for the profile's programme on its ``date`` unless
-    ``rule_set`` (an id or a :class:`RuleSet`) forces one. ``today`` fills in a missing ``date``.
-    Raises :class:`~bolashaq.rules.ProfileError` for invalid input or when no rule set is in force.
+    ``rule_set`` (an id or a :class:`RuleSet`) forces one. ``today`` fills in a missing
+    ``date``. Raises :class:`~bolashaq.rules.ProfileError` for invalid input or when no rule
+    set is in force for the programme on that date.
     """
     p = profile if isinstance(profile, Profile) else parse_profile(profile, today=today)
     book = rules if rules is not None else load_rule_sets()
@@ -687,35 +881,35 @@ def evaluate(
     c = _Ctx(p, rs, book.messages)
     track = rs.track(p.programme, p.category)
     if track is None:
-        reqs = [_category_problem(rs, p, c)]
-        res = Result(
+        return Result(
             verdict=NOT_ELIGIBLE,
             rule_set=rs,
             profile=p,
             track=None,
-            requirements=reqs,
+            requirements=[_category_problem(rs, p, c)],
             language_level=None,
-            what_if=[],
+            ctx=c,
+            cache=None,
+            with_what_if=what_if,
         )
-        if what_if:
-            from .whatif import suggest
-
-            res.what_if = suggest(res, p, rs, c, None)
-        return res
     cache: dict[str, RequirementResult] = {}
     reqs = evaluate_track(track, c, cache)
-    verdict = verdict_of(r.status for r in reqs)
-    res = Result(
+    verdict = ELIGIBLE
+    for r in reqs:
+        s = r.status
+        if s == UNMET:
+            verdict = NOT_ELIGIBLE
+            break
+        if s == UNKNOWN:
+            verdict = INCOMPLETE
+    return Result(
         verdict=verdict,
         rule_set=rs,
         profile=p,
         track=track,
         requirements=reqs,
         language_level=c.lang_level if track.has_language else None,
-        what_if=[],
+        ctx=c,
+        cache=cache,
+        with_what_if=what_if,
     )
-    if what_if and verdict == NOT_ELIGIBLE:
-        from .whatif import suggest
-
-        res.what_if = suggest(res, p, rs, c, cache)
-    return res

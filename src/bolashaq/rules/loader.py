@@ -973,6 +973,23 @@ def _requirement(
         base["gpa_scales"] = tuple(scales)
         mr = m.get("manual_review_scales") or []
         base["manual_review_scales"] = tuple(x for x in mr if isinstance(x, (int, float)))
+    base["title_dict"] = dict(zip(LANGS, title, strict=True))
+    if kind == "flag":
+        base["need"] = True
+    elif kind == "min_months":
+        base["need"] = base.get("minimum")
+    elif kind == "kaztest_score":
+        base["need"] = {"score": base.get("minimum"), "max": base.get("max_score")}
+    elif kind == "kaztest_blocks":
+        base["need"] = {b: lo for b, lo, _hi in base["blocks"]}
+    elif kind == "foreign_language":
+        base["need"] = {
+            "level": base["min_level"],
+            "table": base["table"].key,
+            "any_of": dict(base["lang_minimums"]),
+        }
+    elif kind == "gpa":
+        base["need"] = {"any_of": [{"scale": a, "min": b} for a, b in base["gpa_scales"]]}
     return RequirementDef(**base)
 
 
@@ -1170,6 +1187,11 @@ def _track(
         post_award=terms.get(str(pa), {}),
         not_considered=tuple(str(x) for x in nc),
         has_language=any(r.kind == "foreign_language" for r in out),
+        static_documents=(
+            tuple({"id": d.id, "title": dict(zip(LANGS, d.title, strict=True))} for d in pkg)
+            if all(d.when is None for d in pkg)
+            else None
+        ),
     )
 
 

@@ -85,7 +85,7 @@ class ProfileError(ValueError):
         super().__init__("invalid profile: " + "; ".join(self.errors))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Kaztest:
     score: float | None = None
     max: float | None = None
@@ -93,40 +93,40 @@ class Kaztest:
     date: _dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LanguageCertificate:
     test: str
     score: float
     date: _dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Gpa:
     value: float
     scale: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Invitation:
     unconditional: bool | None = None
     recommended_university: bool | None = None
     priority_specialty: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Experience:
     total_months: float | None = None
     field_months: float | None = None
     field_continuous_months: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Rural:
     residence_months: float | None = None
     work_months: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Profile:
     """A parsed applicant profile. ``None`` means unknown."""
 
@@ -225,6 +225,7 @@ _TOP_FIELDS = frozenset(
     }
 )
 _fromiso = _dt.date.fromisoformat
+_INF = float("inf")
 
 
 def _type_name(v: object) -> str:
@@ -234,6 +235,11 @@ def _type_name(v: object) -> str:
 def _date(v: object, path: str, errors: list[str]) -> _dt.date | None:
     if v is None:
         return None
+    if type(v) is str and len(v) == 10 and v[4] == "-":
+        try:
+            return _fromiso(v)
+        except ValueError:
+            pass
     if isinstance(v, _dt.date) and not isinstance(v, _dt.datetime):
         return v
     if isinstance(v, str) and len(v) == 10:
@@ -248,6 +254,8 @@ def _date(v: object, path: str, errors: list[str]) -> _dt.date | None:
 def _num(v: object, path: str, errors: list[str]) -> float | None:
     if v is None:
         return None
+    if (type(v) is int or type(v) is float) and 0 <= v < _INF:
+        return v
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         errors.append(f"{path}: expected a number, got {_type_name(v)} {v!r}")
         return None
@@ -269,7 +277,10 @@ def _obj(
 ) -> Mapping[str, Any] | None:
     if v is None:
         return None
-    if not isinstance(v, Mapping):
+    if type(v) is dict:
+        if allowed.issuperset(v):
+            return v
+    elif not isinstance(v, Mapping):
         errors.append(f"{path}: expected an object, got {_type_name(v)}")
         return None
     for k in v:
@@ -297,13 +308,12 @@ def parse_profile(data: Mapping[str, Any] | Profile, *, today: _dt.date | None =
     """
     if isinstance(data, Profile):
         return data
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise ProfileError(f"profile: expected a JSON object, got {_type_name(data)}")
     errors: list[str] = []
     warnings: list[str] = []
-    for k in data:
-        if k not in _TOP_FIELDS:
-            warnings.append(f"{k}: unknown field ignored")
+    if not _TOP_FIELDS.issuperset(data):
+        warnings.extend(f"{k}: unknown field ignored" for k in data if k not in _TOP_FIELDS)
 
     g = data.get
     date = _date(g("date"), "date", errors)

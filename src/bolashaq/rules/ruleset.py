@@ -114,6 +114,10 @@ class RequirementDef:
     gpa_scales: tuple[tuple[float, float], ...] = ()
     manual_review_scales: tuple[float, ...] = ()
     line: int = 0
+    #: the JSON ``need`` when it does not depend on the profile (precomputed at load)
+    need: Any = None
+    #: the title as the JSON {"kk", "ru", "en"} object (precomputed at load)
+    title_dict: Mapping[str, str] = dc_field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,8 @@ class Track:
     post_award: Mapping[str, Any]
     not_considered: tuple[str, ...] = ()
     has_language: bool = False
+    #: documents as JSON objects, for tracks where no item depends on the profile
+    static_documents: tuple[Mapping[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from .models import LanguageCertificate, Profile
 if TYPE_CHECKING:
     from .engine import RequirementResult, Result, _Ctx
     from .messages import Arg
-    from .ruleset import RequirementDef, RuleSet
+    from .ruleset import RequirementDef, RuleSet, Track
 
 __all__ = ["apply_patch", "suggest"]
 
@@ -276,6 +276,24 @@ def _fix_flag(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, A
     )
 
 
+def _hopeless(track: Track, c: _Ctx, cache: dict[str, RequirementResult]) -> bool:
+    """True as soon as one requirement of ``track`` is unmet (cached outcomes first)."""
+    from .engine import _CHECKS, UNMET
+
+    todo = []
+    for req in track.requirements:
+        r = cache.get(req.key)
+        if r is None:
+            todo.append(req)
+        elif r.status == UNMET:
+            return True
+    for req in todo:
+        r = cache[req.key] = _CHECKS[req.kind](req, c)
+        if r.status == UNMET:
+            return True
+    return False
+
+
 def suggest(
     res: Result, p: Profile, rs: RuleSet, c: _Ctx, cache: dict[str, RequirementResult] | None
 ) -> list[dict[str, Any]]:
@@ -315,6 +333,8 @@ def suggest(
     switches: list[tuple[int, int, dict[str, Any]]] = []
     for order, (cat, track) in enumerate(cats.items()):
         if cat == p.category:
+            continue
+        if not offered and _hopeless(track, c, cache):
             continue
         alt = evaluate_track(track, c, cache)
         unmet = sum(1 for a in alt if a.status == UNMET)
