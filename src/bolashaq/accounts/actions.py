@@ -29,8 +29,14 @@ def user_create(
 ) -> User:
     with transaction.atomic():
         user = User(
-            username=username, role=role, first_name=first_name, last_name=last_name,
-            email=email, phone=phone, iin=iin, language=language,
+            username=username,
+            role=role,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            iin=iin,
+            language=language,
         )
         if password is None:
             user.set_unusable_password()
@@ -40,7 +46,9 @@ def user_create(
         user.save()
         # Personal data stays out of the log: the role and the username identify the account.
         audit_record(
-            acting_user=acting_user, action="user.create", target=user,
+            acting_user=acting_user,
+            action="user.create",
+            target=user,
             new={"username": username, "role": str(role)},
         )
     return user
@@ -54,8 +62,11 @@ def user_set_language(*, acting_user: User, language: str) -> User:
         acting_user.language = language
         acting_user.save(update_fields=["language"])
         audit_record(
-            acting_user=acting_user, action="user.set_language", target=acting_user,
-            old={"language": old}, new={"language": language},
+            acting_user=acting_user,
+            action="user.set_language",
+            target=acting_user,
+            old={"language": old},
+            new={"language": language},
         )
     return acting_user
 
@@ -65,7 +76,9 @@ def sign_in_attempt_record(
 ) -> SignInAttempt:
     with transaction.atomic():
         attempt = SignInAttempt.objects.create(
-            username=username.lower()[:150], address=address, succeeded=succeeded,
+            username=username.lower()[:150],
+            address=address,
+            succeeded=succeeded,
             at=timezone.now(),
         )
         audit_record(
@@ -90,7 +103,9 @@ def api_token_create(*, acting_user: User | None, user: User, name: str) -> tupl
             user=user, name=name, prefix=secret[3:11], key_hash=token_hash(secret)
         )
         audit_record(
-            acting_user=acting_user, action="api_token.create", target=token,
+            acting_user=acting_user,
+            action="api_token.create",
+            target=token,
             new={"user": user.username, "name": name},
         )
     return token, secret
@@ -101,7 +116,9 @@ def api_token_revoke(*, acting_user: User, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit_record(
-            acting_user=acting_user, action="api_token.revoke", target=token,
+            acting_user=acting_user,
+            action="api_token.revoke",
+            target=token,
             new={"revoked_at": token.revoked_at},
         )
     return token

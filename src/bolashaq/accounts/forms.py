@@ -17,6 +17,8 @@ class SignInForm(AuthenticationForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
-        "invalid_login": _("The IIN or username and password do not match. Check both and try again."),
+        "invalid_login": _(
+            "The IIN or username and password do not match. Check both and try again."
+        ),
         "inactive": _("This account is disabled. Contact the Center for International Programs."),
     }

@@ -29,6 +29,4 @@ HOME_URL_NAME: dict[str, str] = {
     Role.ADMIN: "office:admin",
 }
 
-STAFF_ROLES = frozenset(
-    {Role.OPERATOR, Role.CONTRACTS, Role.ALUMNI, Role.AUDITOR, Role.ADMIN}
-)
+STAFF_ROLES = frozenset({Role.OPERATOR, Role.CONTRACTS, Role.ALUMNI, Role.AUDITOR, Role.ADMIN})

@@ -6,6 +6,7 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -21,20 +22,32 @@ def client_address(request: HttpRequest) -> str | None:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [p for p in forwarded if p]
         if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or None
+            return str(forwarded[-hops])
+    address = request.META.get("REMOTE_ADDR")
+    return str(address) if address else None
 
 
 def sign_in_locked(*, username: str, address: str | None) -> bool:
     """True when recent failures for this account or this address reach the limit."""
     since = timezone.now() - timedelta(seconds=settings.SIGN_IN_WINDOW_SECONDS)
     recent = SignInAttempt.objects.filter(at__gte=since, succeeded=False)
-    if recent.filter(username=username.lower()).count() >= settings.SIGN_IN_MAX_FAILURES_PER_ACCOUNT:
+    if (
+        recent.filter(username=username.lower()).count()
+        >= settings.SIGN_IN_MAX_FAILURES_PER_ACCOUNT
+    ):
         return True
     return (
         address is not None
         and recent.filter(address=address).count() >= settings.SIGN_IN_MAX_FAILURES_PER_ADDRESS
     )
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The request's user; refuses (403) when nobody is signed in."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied
+    return user
 
 
 def home_url_for(user: User) -> str:

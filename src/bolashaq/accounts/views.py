@@ -15,7 +15,12 @@ from django.views.decorators.http import require_POST
 from bolashaq.accounts.actions import sign_in_attempt_record, sign_out_record
 from bolashaq.accounts.forms import SignInForm
 from bolashaq.accounts.models import User
-from bolashaq.accounts.selectors import client_address, home_url_for, sign_in_locked
+from bolashaq.accounts.selectors import (
+    client_address,
+    home_url_for,
+    sign_in_locked,
+    signed_in_user,
+)
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -31,7 +36,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 @sensitive_post_parameters("password")
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect(home_url_for(request.user))  # type: ignore[arg-type]
+        return redirect(home_url_for(signed_in_user(request)))
     form = SignInForm(request, data=request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -41,19 +46,23 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             form.errors.clear()
             form.add_error(
                 None,
-                _("Too many failed attempts. For your safety sign-in is paused; "
-                  "try again in %(minutes)d minutes.")
+                _(
+                    "Too many failed attempts. For your safety sign-in is paused; "
+                    "try again in %(minutes)d minutes."
+                )
                 % {"minutes": settings.SIGN_IN_WINDOW_SECONDS // 60},
             )
             status = 429
         elif form.is_valid():
-            user: User = form.get_user()  # type: ignore[assignment]
+            user: User = form.get_user()
             login(request, user)
             sign_in_attempt_record(username=username, address=address, user=user, succeeded=True)
             response = HttpResponseRedirect(_safe_next(request) or home_url_for(user))
             response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME, user.language,
-                max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
                 secure=settings.LANGUAGE_COOKIE_SECURE,
             )
             return response
@@ -61,19 +70,21 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             sign_in_attempt_record(username=username, address=address, user=None, succeeded=False)
             status = 400
     return render(
-        request, "accounts/sign_in.html",
-        {"form": form, "next": _safe_next(request) or ""}, status=status,
+        request,
+        "accounts/sign_in.html",
+        {"form": form, "next": _safe_next(request) or ""},
+        status=status,
     )
 
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        sign_out_record(acting_user=request.user)  # type: ignore[arg-type]
+        sign_out_record(acting_user=signed_in_user(request))
     logout(request)
     return redirect("web:home")
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Send a signed-in user to their audience's home page."""
-    return redirect(home_url_for(request.user))  # type: ignore[arg-type]
+    return redirect(home_url_for(signed_in_user(request)))

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router, Schema
 
+from bolashaq.accounts.selectors import signed_in_user
 from bolashaq.api.auth import session_auth, token_auth
 from bolashaq.api.errors import ErrorEnvelope, install_error_handlers
 
@@ -35,8 +36,8 @@ accounts_router = Router(tags=["accounts"])
 
 @accounts_router.get("/me", response={200: Me, 401: ErrorEnvelope}, summary="Who am I")
 def me(request: HttpRequest) -> Me:
-    user = request.user
-    return Me(username=user.get_username(), role=user.role, language=user.language)  # type: ignore[union-attr]
+    user = signed_in_user(request)
+    return Me(username=user.get_username(), role=user.role, language=user.language)
 
 
 api.add_router("/accounts", accounts_router)
@@ -47,5 +48,6 @@ def api_urls() -> list[URLPattern | URLResolver]:
     patterns, _app_name, _namespace = api.urls
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
-            pattern.callback.login_required = False  # type: ignore[attr-defined]
-    return patterns  # type: ignore[return-value]
+            # LoginRequiredMiddleware reads this attribute (what @login_not_required sets).
+            setattr(pattern.callback, "login_required", False)  # noqa: B010
+    return list(patterns)

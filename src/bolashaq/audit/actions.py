@@ -41,14 +41,29 @@ def audit_record(
         at = timezone.now()
         actor_id = int(actor.pk) if actor is not None else None
         digest = event_hash(
-            seq=seq, at=at, actor_id=actor_id, actor_label=actor_label, action=action,
-            object_type=object_type, object_id=str(object_id), old=old_n, new=new_n,
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            old=old_n,
+            new=new_n,
             prev_hash=head.hash,
         )
         event = AuditEvent.objects.create(
-            seq=seq, at=at, actor_id=actor_id, actor_label=actor_label, action=action,
-            object_type=object_type, object_id=str(object_id), old=old_n, new=new_n,
-            prev_hash=head.hash, hash=digest,
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            old=old_n,
+            new=new_n,
+            prev_hash=head.hash,
+            hash=digest,
         )
         head.seq, head.hash = seq, digest
         head.save(update_fields=["seq", "hash"])

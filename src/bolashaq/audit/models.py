@@ -19,7 +19,10 @@ class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField()
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     actor_label = models.CharField(max_length=150, blank=True)
@@ -48,7 +51,9 @@ class AuditHead(models.Model):
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="audit_head_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="audit_head_singleton")
+        ]
 
     def __str__(self) -> str:
         return f"head #{self.seq}"

@@ -29,19 +29,29 @@ def audit_chain_verify(*, batch_size: int = 2000) -> ChainReport:
         for event in batch:
             if event.seq != expected_seq:
                 return ChainReport(
-                    False, checked, f"event #{expected_seq} is missing (next is #{event.seq})",
+                    False,
+                    checked,
+                    f"event #{expected_seq} is missing (next is #{event.seq})",
                     expected_seq,
                 )
             if event.prev_hash != prev_hash:
                 return ChainReport(
-                    False, checked, f"event #{event.seq} does not link to the event before it",
+                    False,
+                    checked,
+                    f"event #{event.seq} does not link to the event before it",
                     event.seq,
                 )
             digest = event_hash(
-                seq=event.seq, at=event.at, actor_id=event.actor_id,
-                actor_label=event.actor_label, action=event.action,
-                object_type=event.object_type, object_id=event.object_id, old=event.old,
-                new=event.new, prev_hash=event.prev_hash,
+                seq=event.seq,
+                at=event.at,
+                actor_id=event.actor_id,
+                actor_label=event.actor_label,
+                action=event.action,
+                object_type=event.object_type,
+                object_id=event.object_id,
+                old=event.old,
+                new=event.new,
+                prev_hash=event.prev_hash,
             )
             if digest != event.hash:
                 return ChainReport(False, checked, f"event #{event.seq} was altered", event.seq)
@@ -54,7 +64,9 @@ def audit_chain_verify(*, batch_size: int = 2000) -> ChainReport:
     if head_seq != checked or head_hash != prev_hash:
         if head_seq > checked:
             return ChainReport(
-                False, checked, f"event #{checked + 1} is missing (the chain ends early)",
+                False,
+                checked,
+                f"event #{checked + 1} is missing (the chain ends early)",
                 checked + 1,
             )
         return ChainReport(False, checked, "the chain head does not match the last event", head_seq)

@@ -67,8 +67,7 @@ def _python_files(root: Path) -> Iterator[Path]:
 
 
 def _template_files(root: Path) -> Iterator[Path]:
-    for path in sorted(root.rglob("templates/**/*.html")):
-        yield path
+    yield from sorted(root.rglob("templates/**/*.html"))
 
 
 def _literal(node: ast.expr) -> str | None:
@@ -83,8 +82,10 @@ def extract_python(path: Path, root: Path) -> Iterator[Message]:
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        name = func.id if isinstance(func, ast.Name) else (
-            func.attr if isinstance(func, ast.Attribute) else None
+        name = (
+            func.id
+            if isinstance(func, ast.Name)
+            else (func.attr if isinstance(func, ast.Attribute) else None)
         )
         if name not in _CALLS:
             continue

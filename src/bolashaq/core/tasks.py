@@ -17,7 +17,8 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.utils import timezone
-from django_tasks import Task, TaskContext, default_task_backend, task
+from django_tasks import default_task_backend, task
+from django_tasks.base import Task
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def retried_task(
         the_task: Task[Any, T]
 
         @functools.wraps(func)
-        def runner(context: TaskContext, *args: Any, **kwargs: Any) -> T:
+        def runner(*args: Any, **kwargs: Any) -> T:
             attempt = int(kwargs.pop(ATTEMPT_KWARG, 1))
             try:
                 return func(*args, **kwargs)
@@ -49,12 +50,17 @@ def retried_task(
                 if attempt >= limit:
                     logger.exception(
                         "Task %s failed on its last attempt %d of %d",
-                        the_task.module_path, attempt, limit,
+                        the_task.module_path,
+                        attempt,
+                        limit,
                     )
                     raise
                 logger.warning(
                     "Task %s failed on attempt %d of %d; retrying",
-                    the_task.module_path, attempt, limit, exc_info=True,
+                    the_task.module_path,
+                    attempt,
+                    limit,
+                    exc_info=True,
                 )
                 retry = the_task
                 if default_task_backend.supports_defer:
@@ -62,7 +68,7 @@ def retried_task(
                 retry.enqueue(*args, **{**kwargs, ATTEMPT_KWARG: attempt + 1})
                 raise
 
-        the_task = task(takes_context=True, priority=priority, queue_name=queue_name)(runner)
+        the_task = task(priority=priority, queue_name=queue_name)(runner)
         return the_task
 
     return decorator

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bolashaq.accounts.roles import Role
 
-DEMO_PASSWORD = "bolashaq-demo-2026"
+DEMO_PASSWORD = "bolashaq-demo-2026"  # noqa: S105 - public by design, DEBUG only
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ Problem codes have citizen-facing messages in Kazakh, Russian and English in :da
 """
 
 # Kazakh and Russian messages are Cyrillic by design, not look-alike Latin.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ goes to manual review.
 """
 
 # Kazakh and Russian texts and patterns are Cyrillic by design, not look-alike Latin.
-# ruff: noqa: RUF001, RUF002, RUF003
 
 from __future__ import annotations
 

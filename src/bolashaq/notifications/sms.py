@@ -64,7 +64,8 @@ class HttpGatewayBackend:
 def get_backend() -> SmsBackend:
     if settings.SMS_BACKEND == "http":
         return HttpGatewayBackend(
-            settings.SMS_GATEWAY_URL, settings.SMS_GATEWAY_TOKEN,
+            settings.SMS_GATEWAY_URL,
+            settings.SMS_GATEWAY_TOKEN,
             settings.SMS_GATEWAY_TIMEOUT_SECONDS,
         )
     return OutboxBackend()

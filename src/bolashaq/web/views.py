@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from bolashaq.accounts.actions import user_set_language
 from bolashaq.accounts.models import Language
+from bolashaq.accounts.selectors import signed_in_user
 from bolashaq.web.context_processors import LOW_VISION_COOKIE
 
 YEAR = 365 * 24 * 60 * 60
@@ -31,10 +32,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language not in Language.values:
         return response
     if request.user.is_authenticated:
-        user_set_language(acting_user=request.user, language=language)  # type: ignore[arg-type]
+        user_set_language(acting_user=signed_in_user(request), language=language)
     response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite="Lax", secure=settings.LANGUAGE_COOKIE_SECURE,
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
     )
     return response
 
@@ -44,8 +48,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def toggle_low_vision(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(_back(request))
     if request.POST.get("low_vision") == "1":
-        response.set_cookie(LOW_VISION_COOKIE, "1", max_age=YEAR, samesite="Lax",
-                            secure=settings.LANGUAGE_COOKIE_SECURE)
+        response.set_cookie(
+            LOW_VISION_COOKIE,
+            "1",
+            max_age=YEAR,
+            samesite="Lax",
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
     else:
         response.delete_cookie(LOW_VISION_COOKIE, samesite="Lax")
     return response

@@ -1,5 +1,4 @@
 # Kazakh and Russian sample letters are Cyrillic by design.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -29,7 +29,8 @@ def alumni(request: HttpRequest) -> HttpResponse:
 @role_required(Role.AUDITOR, Role.ADMIN)
 def audit(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "web/office/audit.html",
+        request,
+        "web/office/audit.html",
         {"report": audit_chain_verify(), "events": selectors.recent_audit_events()},
     )
 

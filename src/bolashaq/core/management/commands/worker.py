@@ -6,6 +6,7 @@ in ``WorkerHeartbeat`` every ``WORKER_HEARTBEAT_SECONDS``.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -18,6 +19,8 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from bolashaq.core.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 
 def beat(worker_id: str, started_at: Any) -> None:
@@ -40,7 +43,7 @@ def _heartbeat_loop(worker_id: str, stop: threading.Event) -> None:
             try:
                 beat(worker_id, started_at)
             except Exception:  # a missed beat must not kill the worker; health shows it
-                pass
+                logger.warning("Worker heartbeat failed", exc_info=True)
             stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
     finally:
         connection.close()

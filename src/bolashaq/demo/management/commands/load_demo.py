@@ -23,9 +23,14 @@ class Command(BaseCommand):
             if User.objects.filter(username=demo.username).exists():
                 continue
             user_create(
-                acting_user=None, username=demo.username, password=DEMO_PASSWORD,
-                role=demo.role, first_name=demo.first_name, last_name=demo.last_name,
-                language=demo.language, iin=demo.username if demo.username.isdigit() else None,
+                acting_user=None,
+                username=demo.username,
+                password=DEMO_PASSWORD,
+                role=demo.role,
+                first_name=demo.first_name,
+                last_name=demo.last_name,
+                language=demo.language,
+                iin=demo.username if demo.username.isdigit() else None,
             )
             created += 1
         self.stdout.write(f"Demo data ready ({created} users created).")
