@@ -87,7 +87,8 @@ def diff_rule_sets(
     """Evaluate every profile under ``old`` and under ``new`` (ignoring dates in force).
 
     A profile *gains* when it is eligible under ``new`` but not under ``old``, and *loses* in
-    the opposite case. A programme a rule set does not cover counts as ``not_applicable``.
+    the opposite case. A programme a rule set does not cover counts as ``not_applicable``;
+    such moves are listed under ``changed``, never as a gain or a loss.
     Invalid profiles are listed in ``errors`` and skipped.
     """
     from .loader import load_rule_sets
@@ -110,7 +111,9 @@ def diff_rule_sets(
             continue
         changed = tuple(k for k in dict.fromkeys([*so, *sn]) if so.get(k) != sn.get(k))
         entry = DiffEntry(i, p.id, p.programme, p.category, vo, vn, changed)
-        if vn == ELIGIBLE:
+        if NOT_APPLICABLE in (vo, vn):
+            report.changed.append(entry)  # a rule set that does not cover the programme
+        elif vn == ELIGIBLE:
             report.gained.append(entry)
         elif vo == ELIGIBLE:
             report.lost.append(entry)

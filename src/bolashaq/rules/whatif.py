@@ -97,28 +97,33 @@ def _change(
     return d
 
 
-def _fix_months(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any] | None:
+def _fix_months(
+    c: _Ctx, r: RequirementResult, req: RequirementDef, targets: Mapping[str, float]
+) -> dict[str, Any] | None:
     p = c.profile
     if req.field is None or req.minimum is None:
         return None
     to = req.minimum
     exp = p.experience
-    old = r.have if not isinstance(r.have, dict) else r.have.get(req.field.split(".", 1)[1])
-    inner: dict[str, Any] = {req.field.split(".", 1)[1]: to}
-    if req.field.startswith("experience.") and exp is not None:
-        # keep continuous <= field <= total consistent
-        if req.field.endswith("field_continuous_months"):
-            if exp.field_months is not None and exp.field_months < to:
-                inner["field_months"] = to
-            if exp.total_months is not None and exp.total_months < to:
-                inner["total_months"] = to
-        elif (
-            req.field.endswith("field_months")
-            and exp.total_months is not None
-            and exp.total_months < to
-        ):
-            inner["total_months"] = to
-    outer = req.field.split(".", 1)[0]
+    outer, name = req.field.split(".", 1)
+    old = r.have if not isinstance(r.have, dict) else r.have.get(name)
+    inner: dict[str, Any] = {name: to}
+    if outer == "experience":
+        # keep continuous <= field <= total, also against the other raises suggested
+        cur: dict[str, float | None] = {
+            "total_months": exp.total_months if exp else None,
+            "field_months": exp.field_months if exp else None,
+        }
+        below: tuple[str, ...] = ()
+        if name == "field_continuous_months":
+            below = ("field_months", "total_months")
+        elif name == "field_months":
+            below = ("total_months",)
+        for f in below:
+            want = max(to, targets.get(f"experience.{f}", 0.0))
+            have = cur[f]
+            if have is not None and have < want:
+                inner[f] = want
     args = {"title": req.title, "from": _s(old), "to": _s(to)}
     return _change(c, r, req.field, old, to, {outer: inner}, "whatif.months", args)
 
@@ -198,6 +203,14 @@ def _iso_or_none(cert: LanguageCertificate) -> str | None:
     return None if cert.date is None else cert.date.isoformat()
 
 
+def _stale(have: Mapping[str, Any], p: Profile) -> bool:
+    """The KAZTEST certificate described by ``have`` is not valid on the profile date."""
+    on = p.date.isoformat()
+    until = have.get("valid_until")
+    issued = have.get("date")
+    return bool((until and until < on) or (issued and issued > on))
+
+
 def _fix_kaztest_score(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any] | None:
     p = c.profile
     k = p.kaztest
@@ -206,6 +219,8 @@ def _fix_kaztest_score(c: _Ctx, r: RequirementResult, req: RequirementDef) -> di
     to = max(req.minimum, k.score)
     patch: dict[str, Any] = {"kaztest": {"score": to}}
     have = r.have if isinstance(r.have, dict) else {}
+    if _stale(have, p):
+        patch["kaztest"]["date"] = p.date.isoformat()
     if r.msg_key in ("cert.expired", "cert.not_yet"):
         patch["kaztest"]["date"] = p.date.isoformat()
         args = {
@@ -248,10 +263,13 @@ def _fix_kaztest_blocks(c: _Ctx, r: RequirementResult, req: RequirementDef) -> l
             )
         ]
     out = []
+    stale = _stale(have, p)
     for b, lo, _hi in req.blocks:
         v = k.blocks.get(b)
         if v is not None and v < lo:
             bpatch: dict[str, Any] = {"kaztest": {"blocks": {b: lo}}}
+            if stale:  # the new result also has to be valid
+                bpatch["kaztest"]["date"] = p.date.isoformat()
             args = {"block": c.catalog.text("block." + b), "from": _s(v), "to": _s(lo)}
             out.append(
                 _change(c, r, f"kaztest.blocks.{b}", v, lo, bpatch, "whatif.kaztest_block", args)
@@ -301,6 +319,11 @@ def suggest(
     from .engine import ELIGIBLE, INCOMPLETE, UNMET, evaluate_track, verdict_of
 
     out: list[dict[str, Any]] = []
+    targets: dict[str, float] = {}
+    for r in res.requirements:
+        q = r.req
+        if r.status == UNMET and q is not None and q.kind == "min_months" and q.field and q.minimum:
+            targets[q.field] = max(targets.get(q.field, 0.0), q.minimum)
     for r in res.requirements:
         if r.status != UNMET or r.req is None:
             continue
@@ -311,7 +334,7 @@ def suggest(
             if f is not None:
                 out.append(f)
         elif kind == "min_months":
-            m = _fix_months(c, r, req)
+            m = _fix_months(c, r, req, targets)
             if m is not None:
                 out.append(m)
         elif kind == "foreign_language":
