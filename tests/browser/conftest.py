@@ -73,9 +73,7 @@ def page(browser: Any, live_server: Any, transactional_db: None) -> Iterator[Any
 def assert_accessible(page: Any) -> None:
     """Run axe-core on the page as it is now: no serious or critical violation."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} -> "
         + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])

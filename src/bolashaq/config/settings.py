@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "bolashaq.audit",
     "bolashaq.accounts",
     "bolashaq.notifications",
+    "bolashaq.competitions",
+    "bolashaq.applications",
     "bolashaq.web",
     "bolashaq.demo",
 ]

@@ -32,6 +32,26 @@ STAFF = [
 APPLICANTS = [
     DemoUser("791028302728", Role.APPLICANT, "Aruzhan", "Bekova", "kk"),
     DemoUser("061211600012", Role.APPLICANT, "Timur", "Sadykov", "ru"),
+    DemoUser("950315401371", Role.APPLICANT, "Dana", "Omarova", "en"),
+]
+
+# The demo intake is always open: it starts before today and closes after (dates relative to now).
+DEMO_INTAKE = {
+    "code": "demo-master",
+    "titles": {
+        "kk": "Магистратура: демонстрациялық қабылдау",
+        "ru": "Магистратура: демонстрационный приём",
+        "en": "Master's: demonstration intake",
+    },
+    "rule_set": "2023",
+    "opened_days_ago": 20,
+    "closes_in_days": 40,
+}
+# (IIN, category, the events that bring the application to its demo stage)
+DEMO_APPLICATIONS = [
+    ("791028302728", "general", []),
+    ("061211600012", "engineering", ["submit", "accept"]),
+    ("950315401371", "rural", ["submit", "refuse"]),
 ]
 
 ALL = [APPLICANTS[0], *STAFF, *APPLICANTS[1:]]

@@ -6,14 +6,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from bolashaq.accounts.roles import Role
+from bolashaq.applications.selectors import applications_per_state
+from bolashaq.applications.states import State
 from bolashaq.audit.selectors import audit_chain_verify
+from bolashaq.competitions.selectors import intakes_open
 from bolashaq.web.access import role_required
 from bolashaq.web.office import selectors
 
 
 @role_required(Role.OPERATOR)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/office/home.html")
+    counts = applications_per_state()
+    states = [(label, counts.get(value, 0)) for value, label in State.choices]
+    return render(request, "web/office/home.html", {"states": states, "intakes": intakes_open()})
 
 
 @role_required(Role.CONTRACTS)

@@ -1,0 +1,1 @@
+"""The application for the competition: its states, documents, submission and acceptance."""

@@ -1,0 +1,1 @@
+"""Intakes: the windows in which applications are accepted, bound to a rule set."""
