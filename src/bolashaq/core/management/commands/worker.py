@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from bolashaq.core.models import WorkerHeartbeat
@@ -53,6 +54,10 @@ class Command(DbWorkerCommand):
     help = "Run background tasks from the database queue, with a heartbeat for /healthz."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options.get("reload") and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
+            # The autoreloader's parent only watches files; its child runs tasks and beats.
+            super().handle(*args, **options)
+            return
         worker_id = options.get("worker_id") or uuid.uuid4().hex
         stop = threading.Event()
         thread = threading.Thread(

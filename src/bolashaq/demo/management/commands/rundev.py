@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import translation
 
 from bolashaq.demo.data import ALL, DEMO_PASSWORD
 
@@ -28,8 +29,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"\nBolashaq is at http://{address}/"))
         self.stdout.write(f"Health: http://{address}/healthz   API: http://{address}/api/v1/docs")
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
-        for demo in ALL:
-            self.stdout.write(f"  {demo.role.label:<40} {demo.username}")
+        with translation.override("en"):
+            for demo in ALL:
+                self.stdout.write(f"  {demo.role.label:<40} {demo.username}")
         self.stdout.write("Press Ctrl+C to stop.\n")
         try:
             while web.poll() is None and worker.poll() is None:
