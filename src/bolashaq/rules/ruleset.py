@@ -144,6 +144,8 @@ class Track:
     has_language: bool = False
     #: documents as JSON objects, for tracks where no item depends on the profile
     static_documents: tuple[Mapping[str, Any], ...] | None = None
+    #: the requirement definitions in order: equal signatures give equal verdicts
+    signature: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

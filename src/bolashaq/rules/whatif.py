@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .engine import _CHECKS, ELIGIBLE, INCOMPLETE, UNMET, evaluate_track, verdict_of
 from .models import LanguageCertificate, Profile
 
 if TYPE_CHECKING:
@@ -128,13 +129,24 @@ def _fix_months(
     return _change(c, r, req.field, old, to, {outer: inner}, "whatif.months", args)
 
 
+_opt_cache: dict[tuple[str, int], str] = {}
+
+
+def _opt_text(req: RequirementDef) -> str:
+    ck = (req.key, id(req))
+    t = _opt_cache.get(ck)
+    if t is None:
+        t = _opt_cache[ck] = ", ".join(f"{_NAMES[k]} {_s(m)}" for k, m in req.lang_minimums.items())
+    return t
+
+
 def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any]:
     p = c.profile
     mins = req.lang_minimums
     on = p.date
     certs = p.foreign_language or ()
     options = [{"test": t, "score": m} for t, m in mins.items()]
-    opt_text = tuple(", ".join(f"{_NAMES[t]} {_s(m)}" for t, m in mins.items()) for _ in range(3))
+    opt_text = _opt_text(req)
     accepted = [(i, x) for i, x in enumerate(certs) if x.test in mins]
     if accepted:
         # the certificate closest to its minimum
@@ -296,8 +308,6 @@ def _fix_flag(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, A
 
 def _hopeless(track: Track, c: _Ctx, cache: dict[str, RequirementResult]) -> bool:
     """True as soon as one requirement of ``track`` is unmet (cached outcomes first)."""
-    from .engine import _CHECKS, UNMET
-
     todo = []
     for req in track.requirements:
         r = cache.get(req.key)
@@ -316,7 +326,6 @@ def suggest(
     res: Result, p: Profile, rs: RuleSet, c: _Ctx, cache: dict[str, RequirementResult] | None
 ) -> list[dict[str, Any]]:
     """What-if suggestions for a not-eligible result (see the module docstring)."""
-    from .engine import ELIGIBLE, INCOMPLETE, UNMET, evaluate_track, verdict_of
 
     out: list[dict[str, Any]] = []
     targets: dict[str, float] = {}
@@ -352,12 +361,13 @@ def suggest(
 
     cats = rs.programmes.get(p.programme) or {}
     offered = res.track is None
+    own = None if res.track is None else res.track.signature
     cache = cache if cache is not None else {}
     switches: list[tuple[int, int, dict[str, Any]]] = []
     for order, (cat, track) in enumerate(cats.items()):
         if cat == p.category:
             continue
-        if not offered and _hopeless(track, c, cache):
+        if not offered and (track.signature == own or _hopeless(track, c, cache)):
             continue
         alt = evaluate_track(track, c, cache)
         unmet = sum(1 for a in alt if a.status == UNMET)
