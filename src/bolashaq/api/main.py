@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Router, Schema
 
 from bolashaq.accounts.selectors import signed_in_user
 from bolashaq.api.auth import session_auth, token_auth
+from bolashaq.api.eligibility import router as eligibility_router
 from bolashaq.api.errors import ErrorEnvelope, install_error_handlers
 
 api = NinjaAPI(
@@ -41,6 +42,7 @@ def me(request: HttpRequest) -> Me:
 
 
 api.add_router("/accounts", accounts_router)
+api.add_router("/eligibility", eligibility_router)
 
 
 def api_urls() -> list[URLPattern | URLResolver]:
