@@ -20,7 +20,10 @@ PRODUCTION = {
 
 
 def _run(extra: dict[str, str], workdir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "VAR_DIR"}}
+    # Only the production variables: nothing the test harness sets (such as the browser
+    # journeys' DJANGO_ALLOW_ASYNC_UNSAFE) may leak into what a deployment would see.
+    harness = {"DEBUG", "SECRET_KEY", "VAR_DIR", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in harness}
     env.update(extra)
     env["VAR_DIR"] = str(workdir)
     return subprocess.run(
