@@ -37,34 +37,22 @@ def audit_record(
     old_n, new_n = normalise(old), normalise(new)
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        seq = head.seq + 1
-        at = timezone.now()
-        actor_id = int(actor.pk) if actor is not None else None
-        digest = event_hash(
-            seq=seq,
-            at=at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            old=old_n,
-            new=new_n,
-            prev_hash=head.hash,
-        )
-        event = AuditEvent.objects.create(
-            seq=seq,
-            at=at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            old=old_n,
-            new=new_n,
-            prev_hash=head.hash,
-            hash=digest,
-        )
+        # The same fields are hashed and stored, so verification can recompute the hash.
+        fields: dict[str, Any] = {
+            "seq": head.seq + 1,
+            "at": timezone.now(),
+            "actor_id": int(actor.pk) if actor is not None else None,
+            "actor_label": actor_label,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "old": old_n,
+            "new": new_n,
+            "prev_hash": head.hash,
+        }
+        digest = event_hash(**fields)
+        event = AuditEvent.objects.create(**fields, hash=digest)
+        seq = fields["seq"]
         head.seq, head.hash = seq, digest
         head.save(update_fields=["seq", "hash"])
     return event
