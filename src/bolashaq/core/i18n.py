@@ -198,3 +198,31 @@ def compile_catalogues() -> list[Path]:
         polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
         written.append(mo_path)
     return written
+
+
+def fill_catalogues(translations: dict[str, dict[str, str | list[str]]]) -> dict[str, int]:
+    """Write translations into the catalogues: ``{msgid: {"kk": text, "ru": text}}``.
+
+    A plural entry takes a list of forms per language. Entries not in the catalogue (run
+    ``sync_catalogues`` first) are ignored; returns how many entries each language received.
+    """
+    filled: dict[str, int] = {}
+    for language in CATALOGUE_LANGUAGES:
+        po = load_catalogue(language)
+        count = 0
+        for entry in po:
+            wanted = translations.get(entry.msgid, {}).get(language)
+            if wanted is None:
+                continue
+            if entry.msgid_plural and isinstance(wanted, list):
+                entry.msgstr_plural = dict(enumerate(wanted))
+            elif isinstance(wanted, str):
+                entry.msgstr = wanted
+            else:
+                continue
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+            count += 1
+        po.save(str(catalogue_path(language)))
+        filled[language] = count
+    return filled
