@@ -8,6 +8,9 @@ from ninja import NinjaAPI, Router, Schema
 
 from bolashaq.accounts.selectors import signed_in_user
 from bolashaq.api.auth import session_auth, token_auth
+from bolashaq.api.accounts import router as registration_router
+from bolashaq.api.applications import router as applications_router
+from bolashaq.api.documents import router as documents_router
 from bolashaq.api.eligibility import router as eligibility_router
 from bolashaq.api.errors import ErrorEnvelope, install_error_handlers
 
@@ -42,7 +45,10 @@ def me(request: HttpRequest) -> Me:
 
 
 api.add_router("/accounts", accounts_router)
+api.add_router("/accounts", registration_router)
 api.add_router("/eligibility", eligibility_router)
+api.add_router("/applications", applications_router)
+api.add_router("/applications", documents_router)
 
 
 def api_urls() -> list[URLPattern | URLResolver]:

@@ -23,6 +23,16 @@ class Application(TimeStampedModel):
     decided_at = models.DateTimeField(null=True, blank=True)
     # Structured reasons for a refusal: [{"requirement": id, "message": {"kk", "ru", "en"}}].
     reasons = models.JSONField(default=list, blank=True)
+    # The applicant's answers, per section (see ``sections.py``); saved as they type.
+    answers = models.JSONField(default=dict, blank=True)
+    # Grows with every saved change, so a signature binds one exact version.
+    version = models.PositiveIntegerField(default=1)
+    # SHA-256 of the submitted content (answers and document hashes) that the applicant signed.
+    submitted_hash = models.CharField(max_length=64, blank=True)
+    # Cases a machine cannot decide go to an operator with a deadline in working days.
+    referral_reasons = models.JSONField(default=list, blank=True)
+    review_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -41,3 +51,24 @@ class Application(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"application {self.pk} ({self.state})"
+
+
+class LevelAward(TimeStampedModel):
+    """A Bolashak scholarship held at a programme level: it is awarded once per level."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="level_awards"
+    )
+    programme = models.CharField(max_length=20, choices=Programme.choices)
+    awarded_on = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "programme"], name="applications_one_award_per_level"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"award {self.programme} ({self.awarded_on})"

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "bolashaq.notifications",
     "bolashaq.competitions",
     "bolashaq.applications",
+    "bolashaq.documents",
     "bolashaq.web",
     "bolashaq.demo",
 ]

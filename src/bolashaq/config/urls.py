@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("bolashaq.web.urls")),
     path("accounts/", include("bolashaq.accounts.urls")),
     path("portal/", include("bolashaq.web.portal.urls")),
+    path("documents/", include("bolashaq.documents.urls")),
     path("office/", include("bolashaq.web.office.urls")),
     path("panel/", include("bolashaq.web.panel.urls")),
     path("commission/", include("bolashaq.web.commission.urls")),
