@@ -7,9 +7,9 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router, Schema
 
 from bolashaq.accounts.selectors import signed_in_user
-from bolashaq.api.auth import session_auth, token_auth
 from bolashaq.api.accounts import router as registration_router
 from bolashaq.api.applications import router as applications_router
+from bolashaq.api.auth import session_auth, token_auth
 from bolashaq.api.documents import router as documents_router
 from bolashaq.api.eligibility import router as eligibility_router
 from bolashaq.api.errors import ErrorEnvelope, install_error_handlers

@@ -1,1 +1,1 @@
-"""Documents of an application: checked by content, stored with their SHA-256, served only with the right."""
+"""Documents of an application: checked by content, stored with their SHA-256, served by right."""
