@@ -72,3 +72,33 @@ class LevelAward(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"award {self.programme} ({self.awarded_on})"
+
+
+class NoticeChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+class Notice(models.Model):
+    """One message to the applicant about a change, sent at most once per change and channel.
+
+    ``key`` names the change (the id of the audit event that recorded it), so a retried task
+    finds the row and does not send twice.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notices")
+    key = models.CharField(max_length=100)
+    channel = models.CharField(max_length=10, choices=NoticeChannel.choices)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "key", "channel"], name="applications_notice_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"notice {self.key} by {self.channel}"

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from bolashaq.accounts.models import User
 from bolashaq.applications.models import Application
+from bolashaq.applications.profile import evaluate_answers
+from bolashaq.rules import Result
 
 
 def applications_of(*, applicant: User) -> QuerySet[Application]:
@@ -15,3 +21,29 @@ def applications_of(*, applicant: User) -> QuerySet[Application]:
 def applications_per_state() -> dict[str, int]:
     rows = Application.objects.values("state").annotate(n=Count("id")).order_by("state")
     return {row["state"]: row["n"] for row in rows}
+
+
+def application_today() -> dt.date:
+    """Today in Kazakhstan (server time, Asia/Almaty): the date rules and windows are judged on."""
+    return timezone.localdate()
+
+
+def application_rules_result(application: Application, *, what_if: bool = True) -> Result:
+    """The rules engine's live verdict on the application's current answers."""
+    return evaluate_answers(
+        application.answers,
+        rule_set_id=application.intake.rule_set,
+        programme=application.programme,
+        category=application.category,
+        on=(timezone.localdate(application.submitted_at) if application.submitted_at else None)
+        or application_today(),
+        what_if=what_if,
+    )
+
+
+def application_checklist(application: Application) -> list[dict[str, Any]]:
+    """The documents this applicant must upload: ``[{"id", "title": {"kk", "ru", "en"}}]``."""
+    documents: list[dict[str, Any]] = application_rules_result(
+        application, what_if=False
+    ).to_dict()["documents"]
+    return documents
