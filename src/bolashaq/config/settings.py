@@ -200,6 +200,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploaded documents: the largest file accepted, and how much a PDF or image may expand to when
+# checked (pages of a PDF; width x height of an image). See bolashaq.lib.documents.Limits.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 300, minimum=1)
+DOCUMENT_MAX_PIXELS = env_int("DOCUMENT_MAX_PIXELS", 120_000_000, minimum=1)
 
 # E-mail through Django's backends.
 EMAIL_BACKEND = {
