@@ -1,17 +1,45 @@
-"""Writes about applications: each one transition, one transaction, one audit event."""
+"""Writes about applications: each one transaction, one audit event, one state change at most.
+
+The applicant's path: ``application_start`` → ``application_save_section`` (as they type) →
+``application_sign_request`` (a code bound to the hash of exactly what is submitted) →
+``application_submit`` → the background check ``application_check`` accepts, refuses or refers
+to an operator (``review.application_refer``).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bolashaq.accounts.models import User
-from bolashaq.applications.models import Application
+from bolashaq.accounts.roles import Role
+from bolashaq.applications.models import Application, LevelAward
 from bolashaq.applications.states import Event, State, next_state
 from bolashaq.audit.actions import audit_record
 from bolashaq.competitions.models import Intake
+from bolashaq.core.errors import Conflict, DomainError, NotAllowed, NotFound
+
+logger = logging.getLogger(__name__)
+
+
+class WindowClosed(DomainError):
+    code = "window_closed"
+    status = 409
+
+
+def _notify_later(application: Application, event_id: int) -> None:
+    """Tell the applicant about a change once the transaction commits (e-mail and SMS)."""
+    try:
+        from bolashaq.applications.notify import application_notify_later
+    except ImportError:  # pragma: no cover - notifications not installed yet
+        return
+    application_notify_later(application, event_id)
 
 
 def application_create(
@@ -28,6 +56,254 @@ def application_create(
             new={"intake": intake.code, "programme": intake.programme, "category": category},
         )
     return application
+
+
+def _require_window_open(intake: Intake) -> None:
+    now = timezone.now()
+    if intake.opens_at <= now < intake.closes_at:
+        return
+    raise WindowClosed(
+        _(
+            "Applications for this intake are accepted from %(opens)s to %(closes)s "
+            "(Astana time). It is %(now)s now."
+        )
+        % {
+            "opens": timezone.localtime(intake.opens_at).strftime("%d.%m.%Y %H:%M"),
+            "closes": timezone.localtime(intake.closes_at).strftime("%d.%m.%Y %H:%M"),
+            "now": timezone.localtime(now).strftime("%d.%m.%Y %H:%M"),
+        }
+    )
+
+
+def _require_no_award(applicant: User, programme: str) -> None:
+    if LevelAward.objects.filter(person=applicant, programme=programme).exists():
+        raise NotAllowed(
+            _(
+                "You already hold a Bolashak scholarship at this level. "
+                "A scholarship is awarded once per level."
+            ),
+            code="award_held",
+        )
+
+
+def application_start(*, acting_user: User, intake: Intake, category: str) -> Application:
+    """Open a draft for the signed-in applicant in an open intake, or return the one they have."""
+    from bolashaq.applications.profile import categories_of
+
+    if acting_user.role != Role.APPLICANT:
+        raise NotAllowed(_("Only applicants can apply."))
+    _require_window_open(intake)
+    _require_no_award(acting_user, intake.programme)
+    if category not in categories_of(intake.rule_set, intake.programme):
+        raise DomainError(_("Choose a category offered in this intake."), code="bad_category")
+    existing = (
+        Application.objects.filter(applicant=acting_user, intake=intake)
+        .exclude(state=State.WITHDRAWN)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    try:
+        application = application_create(
+            acting_user=acting_user, applicant=acting_user, intake=intake, category=category
+        )
+    except IntegrityError:
+        # A second tab started the same application a moment earlier: that one is the draft.
+        existing = (
+            Application.objects.filter(applicant=acting_user, intake=intake)
+            .exclude(state=State.WITHDRAWN)
+            .first()
+        )
+        if existing is None:
+            raise
+        return existing
+    application.answers = {
+        "personal": {
+            "last_name": acting_user.last_name,
+            "first_name": acting_user.first_name,
+        }
+    }
+    application.save(update_fields=["answers"])
+    return application
+
+
+def _owned_draft(acting_user: User, application_id: int) -> Application:
+    application = (
+        Application.objects.select_for_update()
+        .select_related("intake")
+        .filter(pk=application_id, applicant=acting_user)
+        .first()
+    )
+    if application is None:
+        raise NotFound(_("No such application."))
+    if application.state != State.DRAFT:
+        raise Conflict(
+            _("This application can no longer be changed: its status is “%(state)s”.")
+            % {"state": application.get_state_display()},
+            code="not_draft",
+        )
+    return application
+
+
+def application_save_section(
+    *,
+    acting_user: User,
+    application: Application,
+    section: str,
+    values: dict[str, Any],
+    expected_version: int | None = None,
+) -> Application:
+    """Store one section's answers (already validated by its form); bump the version.
+
+    ``expected_version`` guards against a stale tab overwriting newer answers: when given and
+    not the current version, nothing is saved and ``Conflict`` is raised.
+    """
+    with transaction.atomic():
+        locked = _owned_draft(acting_user, application.pk)
+        if expected_version is not None and expected_version != locked.version:
+            raise Conflict(
+                _(
+                    "This application was changed in another window. "
+                    "Reload the page to see the latest answers."
+                ),
+                code="stale_version",
+            )
+        answers = dict(locked.answers)
+        if answers.get(section) == values:
+            return locked
+        answers[section] = values
+        locked.answers = answers
+        locked.version += 1
+        locked.save(update_fields=["answers", "version", "updated_at"])
+        # The answers are personal data: the log keeps which section changed and a digest.
+        audit_record(
+            acting_user=acting_user,
+            action="application.save_section",
+            target=locked,
+            new={"section": section, "version": locked.version, "digest": _digest(values)},
+        )
+    return locked
+
+
+def _digest(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def application_content_hash(application: Application) -> str:
+    """SHA-256 of exactly what is submitted: the answers, the choices and each document's hash."""
+    from bolashaq.documents.selectors import document_hashes
+
+    return _digest(
+        {
+            "application": application.pk,
+            "version": application.version,
+            "intake": application.intake.code,
+            "programme": application.programme,
+            "category": application.category,
+            "answers": application.answers,
+            "documents": document_hashes(application),
+        }
+    )
+
+
+def application_sign_request(*, acting_user: User, application: Application) -> str:
+    """Send the applicant a code bound to the hash of this version; return the hash."""
+    from bolashaq.accounts.otp import OtpPurpose, otp_send
+    from bolashaq.applications.selectors import application_readiness
+
+    with transaction.atomic():
+        locked = _owned_draft(acting_user, application.pk)
+        readiness = application_readiness(locked)
+        if not readiness.ready:
+            raise Conflict(
+                _("Complete every section and upload every document before you sign."),
+                code="not_ready",
+            )
+        content_hash = application_content_hash(locked)
+    otp_send(user=acting_user, purpose=OtpPurpose.SIGN_APPLICATION, binding=content_hash)
+    return content_hash
+
+
+def application_submit(
+    *, acting_user: User, application: Application, content_hash: str, code: str
+) -> Application:
+    """Sign and submit. Idempotent: a retry, a double click or a second tab get one submission.
+
+    The code must have been sent for ``content_hash`` and ``content_hash`` must still be the
+    hash of the application; the intake window must be open on the server's clock.
+    """
+    from bolashaq.accounts.otp import OtpPurpose, otp_verify
+    from bolashaq.applications.selectors import application_readiness
+
+    with transaction.atomic():
+        locked = (
+            Application.objects.select_for_update()
+            .select_related("intake")
+            .filter(pk=application.pk, applicant=acting_user)
+            .first()
+        )
+        if locked is None:
+            raise NotFound(_("No such application."))
+        if locked.state != State.DRAFT and locked.submitted_hash == content_hash:
+            return locked  # already submitted: the same answer for the retry
+        if locked.state != State.DRAFT:
+            next_state(locked.state, Event.SUBMIT)  # raises IllegalTransition with the reason
+        if application_content_hash(locked) != content_hash:
+            raise Conflict(
+                _(
+                    "The application changed after you opened the review page. "
+                    "Review it again and sign the current version."
+                ),
+                code="changed_since_review",
+            )
+        _require_window_open(locked.intake)
+        _require_no_award(acting_user, locked.programme)
+        if not application_readiness(locked).ready:
+            raise Conflict(
+                _("Complete every section and upload every document before you sign."),
+                code="not_ready",
+            )
+        otp_verify(
+            user=acting_user,
+            purpose=OtpPurpose.SIGN_APPLICATION,
+            code=code,
+            binding=content_hash,
+        )
+        locked.submitted_hash = content_hash
+        locked.save(update_fields=["submitted_hash"])
+        locked = application_transition(
+            acting_user=acting_user, application=locked, event=Event.SUBMIT
+        )
+        application_id = locked.pk
+        transaction.on_commit(
+            lambda: _enqueue_check(application_id=application_id, content_hash=content_hash)
+        )
+    return locked
+
+
+def _enqueue_check(*, application_id: int, content_hash: str) -> None:
+    from bolashaq.applications.checks import application_check
+
+    application_check.enqueue(application_id=application_id, content_hash=content_hash)
+
+
+def application_withdraw(*, acting_user: User, application: Application) -> Application:
+    if application.applicant_id != acting_user.pk:
+        raise NotFound(_("No such application."))
+    return application_transition(
+        acting_user=acting_user, application=application, event=Event.WITHDRAW
+    )
+
+
+def application_correct(*, acting_user: User, application: Application) -> Application:
+    """After a refusal, reopen the application as a draft while the window is open."""
+    if application.applicant_id != acting_user.pk:
+        raise NotFound(_("No such application."))
+    _require_window_open(application.intake)
+    return application_transition(
+        acting_user=acting_user, application=application, event=Event.CORRECT
+    )
 
 
 def application_transition(
@@ -51,12 +327,18 @@ def application_transition(
             locked.decided_at = now
             locked.reasons = reasons or []
             fields += ["decided_at", "reasons"]
+        if locked.state == State.DRAFT:
+            # Reopened for correction: a new version, to be signed again.
+            locked.submitted_hash = ""
+            locked.version += 1
+            fields += ["submitted_hash", "version"]
         locked.save(update_fields=fields)
-        audit_record(
+        event_row = audit_record(
             acting_user=acting_user,
             action=f"application.{event.value}",
             target=locked,
             old={"state": old_state},
             new={"state": locked.state, "reasons": reasons or []},
         )
+        _notify_later(locked, event_row.pk)
     return locked

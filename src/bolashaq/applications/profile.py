@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bolashaq.rules import Result, evaluate, load_rule_sets
+from bolashaq.rules.messages import LANGS
 from bolashaq.rules.ruleset import RuleSet, Track
 
 # Profile fields that each kind of requirement reads when the requirement names no field.
@@ -160,3 +161,13 @@ def evaluate_answers(
 ) -> Result:
     profile = profile_from_answers(answers, programme=programme, category=category, on=on)
     return evaluate(profile, rule_set=rule_set_id, what_if=what_if)
+
+
+def text_in(text: tuple[str, str, str], language: str) -> str:
+    """One language of a rules-engine text (kk, ru, en); Kazakh when the language is unknown."""
+    return text[LANGS.index(language)] if language in LANGS else text[0]
+
+
+def category_title(rule_set_id: str, programme: str, category: str, language: str) -> str:
+    track = track_for(rule_set_id, programme, category)
+    return text_in(track.title, language) if track is not None else category

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bolashaq.accounts.models import User
 from bolashaq.applications.models import Application
-from bolashaq.applications.profile import evaluate_answers
+from bolashaq.applications.profile import evaluate_answers, track_for
+from bolashaq.applications.sections import SectionStatus, sections_status
+from bolashaq.core.errors import NotFound
 from bolashaq.rules import Result
 
 
@@ -47,3 +51,31 @@ def application_checklist(application: Application) -> list[dict[str, Any]]:
         application, what_if=False
     ).to_dict()["documents"]
     return documents
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What is still missing before the applicant can sign: sections and documents."""
+
+    sections: list[SectionStatus]
+    documents: list[dict[str, Any]]
+
+    @property
+    def ready(self) -> bool:
+        return all(s.complete for s in self.sections) and all(d["complete"] for d in self.documents)
+
+
+def application_readiness(application: Application) -> Readiness:
+    from bolashaq.documents.selectors import checklist_status
+
+    track = track_for(application.intake.rule_set, application.programme, application.category)
+    sections = sections_status(application.answers, track) if track is not None else []
+    return Readiness(sections=sections, documents=checklist_status(application))
+
+
+def application_for_applicant(*, applicant: User, pk: int) -> Application:
+    """The applicant's own application; anyone else's is "not found", so ids do not leak."""
+    application = applications_of(applicant=applicant).filter(pk=pk).first()
+    if application is None:
+        raise NotFound(_("No such application."))
+    return application
