@@ -275,3 +275,7 @@ LOGGING = {
 
 # The public name of the service, used in e-mails and page titles.
 SITE_NAME = "Bolashaq"
+# The public address of the site, for absolute links in e-mails and SMS (no trailing slash).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("SITE_URL must be an http(s) URL")

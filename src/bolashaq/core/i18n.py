@@ -68,6 +68,7 @@ def _python_files(root: Path) -> Iterator[Path]:
 
 def _template_files(root: Path) -> Iterator[Path]:
     yield from sorted(root.rglob("templates/**/*.html"))
+    yield from sorted(root.rglob("templates/**/*.txt"))  # plain-text e-mails
 
 
 def _literal(node: ast.expr) -> str | None:
