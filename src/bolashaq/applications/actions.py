@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,26 +19,16 @@ from django.utils.translation import gettext as _
 from bolashaq.accounts.models import User
 from bolashaq.accounts.roles import Role
 from bolashaq.applications.models import Application, LevelAward
+from bolashaq.applications.notify import application_notify_later
 from bolashaq.applications.states import Event, State, next_state
 from bolashaq.audit.actions import audit_record
 from bolashaq.competitions.models import Intake
 from bolashaq.core.errors import Conflict, DomainError, NotAllowed, NotFound
 
-logger = logging.getLogger(__name__)
-
 
 class WindowClosed(DomainError):
     code = "window_closed"
     status = 409
-
-
-def _notify_later(application: Application, event_id: int) -> None:
-    """Tell the applicant about a change once the transaction commits (e-mail and SMS)."""
-    try:
-        from bolashaq.applications.notify import application_notify_later
-    except ImportError:  # pragma: no cover - notifications not installed yet
-        return
-    application_notify_later(application, event_id)
 
 
 def application_create(
@@ -340,5 +329,5 @@ def application_transition(
             old={"state": old_state},
             new={"state": locked.state, "reasons": reasons or []},
         )
-        _notify_later(locked, event_row.pk)
+        application_notify_later(locked, event_row.pk)
     return locked

@@ -26,6 +26,7 @@ from bolashaq.applications.selectors import (
     applications_of,
 )
 from bolashaq.applications.states import State
+from bolashaq.applications.timeline import application_timeline
 from bolashaq.competitions.selectors import intakes_open
 from bolashaq.core.errors import DomainError, NotFound
 from bolashaq.web.access import role_required
@@ -99,6 +100,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
             app.intake.rule_set, app.programme, app.category, language
         ),
         "editable": app.state == State.DRAFT,
+        "timeline": application_timeline(app),
     }
     if request.htmx and request.GET.get("part") == "status":  # type: ignore[attr-defined]
         return render(request, "web/portal/_status.html", context)
