@@ -246,6 +246,13 @@ TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 10, minimum=0)
 # The worker writes a heartbeat this often; health turns red after three missed beats.
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 
+# The operator's review of referred applications (applications/review.py): the legal answer
+# time in working days, how much working time before the deadline a case is escalated by
+# e-mail to operators and administrators, and how often the worker looks for such cases.
+REVIEW_WORKING_DAYS = env_int("REVIEW_WORKING_DAYS", 2, minimum=1)
+REVIEW_ESCALATE_BEFORE_HOURS = env_int("REVIEW_ESCALATE_BEFORE_HOURS", 8, minimum=0)
+REVIEW_ESCALATE_EVERY_SECONDS = env_int("REVIEW_ESCALATE_EVERY_SECONDS", 300, minimum=1)
+
 # Security: production defaults; development (DEBUG) relaxes only what plain HTTP needs.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = (

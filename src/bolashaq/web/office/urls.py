@@ -12,4 +12,6 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("admin/", views.admin, name="admin"),
     path("tasks/", views.tasks, name="tasks"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("review/<int:pk>/", views.review_case, name="review_case"),
 ]

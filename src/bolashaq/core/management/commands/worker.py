@@ -1,7 +1,8 @@
 """Run the background task worker with a heartbeat that ``/healthz`` reads.
 
 Wraps django-tasks-db's ``db_worker``: same options, plus a thread that records this process
-in ``WorkerHeartbeat`` every ``WORKER_HEARTBEAT_SECONDS``.
+in ``WorkerHeartbeat`` every ``WORKER_HEARTBEAT_SECONDS`` and escalates operator review cases
+near their deadline every ``REVIEW_ESCALATE_EVERY_SECONDS`` (``applications.review``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -36,8 +38,19 @@ def beat(worker_id: str, started_at: Any) -> None:
     )
 
 
+def escalate_reviews() -> None:
+    """Escalate review cases close to their deadline; a failure is logged, never raised."""
+    try:
+        from bolashaq.applications.review import review_escalate
+
+        review_escalate()
+    except Exception:  # the next round tries again; the worker must survive
+        logger.exception("Review escalation failed")
+
+
 def _heartbeat_loop(worker_id: str, stop: threading.Event) -> None:
     started_at = timezone.now()
+    escalated_at: float | None = None
     try:
         while not stop.is_set():
             close_old_connections()
@@ -45,6 +58,11 @@ def _heartbeat_loop(worker_id: str, stop: threading.Event) -> None:
                 beat(worker_id, started_at)
             except Exception:  # a missed beat must not kill the worker; health shows it
                 logger.warning("Worker heartbeat failed", exc_info=True)
+            # Every REVIEW_ESCALATE_EVERY_SECONDS (at most as often as the beat).
+            now = time.monotonic()
+            if escalated_at is None or now - escalated_at >= settings.REVIEW_ESCALATE_EVERY_SECONDS:
+                escalated_at = now
+                escalate_reviews()
             stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
     finally:
         connection.close()
