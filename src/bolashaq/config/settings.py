@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "bolashaq.core.middleware.SecurityHeadersMiddleware",
+    "bolashaq.core.middleware.LoadShedMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -252,6 +253,11 @@ WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 REVIEW_WORKING_DAYS = env_int("REVIEW_WORKING_DAYS", 2, minimum=1)
 REVIEW_ESCALATE_BEFORE_HOURS = env_int("REVIEW_ESCALATE_BEFORE_HOURS", 8, minimum=0)
 REVIEW_ESCALATE_EVERY_SECONDS = env_int("REVIEW_ESCALATE_EVERY_SECONDS", 300, minimum=1)
+
+# Overload: each web process serves at most this many requests at once and answers any more
+# at once with 503 and Retry-After (core.middleware.LoadShedMiddleware) instead of queueing.
+MAX_INFLIGHT_REQUESTS = env_int("MAX_INFLIGHT_REQUESTS", 64, minimum=1)
+RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5, minimum=1)
 
 # Security: production defaults; development (DEBUG) relaxes only what plain HTTP needs.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)

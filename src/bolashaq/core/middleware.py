@@ -1,10 +1,20 @@
-"""Security headers Django 5.2 does not set itself: Content-Security-Policy, Permissions-Policy."""
+"""Security headers Django 5.2 does not set itself (Content-Security-Policy, Permissions-Policy),
+and shedding load beyond what a process can serve."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import ngettext
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -31,4 +41,98 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+logger = logging.getLogger(__name__)
+# Paths never shed: the load balancer's health check, and static files (cheap, and a page that
+# was let in needs them).
+_NEVER_SHED = ("/healthz",)
+
+
+def overloaded_message(seconds: int) -> str:
+    return ngettext(
+        "Too many people are using the service at this moment. Please try again in %(seconds)d "
+        "second.",
+        "Too many people are using the service at this moment. Please try again in %(seconds)d "
+        "seconds.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+class LoadShedMiddleware:
+    """Refuse work beyond capacity at once, instead of letting every request time out.
+
+    Each process serves at most ``MAX_INFLIGHT_REQUESTS`` requests at a time (a semaphore that
+    is never waited on). One more gets 503 with ``Retry-After: RETRY_AFTER_SECONDS``: a short
+    page in the visitor's language, or the API error envelope with code ``overloaded`` under
+    ``/api/``. ``/healthz`` and static files are always served. A streamed response (a
+    download) frees its place when the view returns, before the body is sent.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.limit: int = settings.MAX_INFLIGHT_REQUESTS
+        self.retry_after: int = settings.RETRY_AFTER_SECONDS
+        self.slots = threading.BoundedSemaphore(self.limit)
+        static = urlsplit(settings.STATIC_URL or "").path
+        self.static_prefix = static if static.startswith("/") and static != "/" else None
+        self._lock = threading.Lock()
+        self._shed_since_warning = 0
+        self._warned_at = 0.0
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.exempt(request.path):
+            return self.get_response(request)
+        if not self.slots.acquire(blocking=False):
+            self._note_shed()
+            return self.overloaded(request)
+        try:
+            return self.get_response(request)
+        finally:
+            self.slots.release()
+
+    def exempt(self, path: str) -> bool:
+        if path in _NEVER_SHED:
+            return True
+        return self.static_prefix is not None and path.startswith(self.static_prefix)
+
+    def _note_shed(self) -> None:
+        # One warning every ten seconds at most: an overload must not also flood the logs.
+        with self._lock:
+            self._shed_since_warning += 1
+            now = time.monotonic()
+            if now - self._warned_at < 10:
+                return
+            count, self._shed_since_warning, self._warned_at = self._shed_since_warning, 0, now
+        logger.warning("Overloaded: refused %d request(s) beyond %d in flight", count, self.limit)
+
+    def overloaded(self, request: HttpRequest) -> HttpResponse:
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            message = overloaded_message(self.retry_after)
+            response: HttpResponse
+            if request.path.startswith("/api/"):
+                response = JsonResponse(
+                    {
+                        "error": {
+                            "code": "overloaded",
+                            "message": message,
+                            "details": {"retry_after": self.retry_after},
+                        }
+                    },
+                    status=503,
+                )
+            else:
+                response = HttpResponse(
+                    render_to_string("core/overloaded.html", {"message": message}), status=503
+                )
+        response["Retry-After"] = str(self.retry_after)
+        response["Cache-Control"] = "no-store"
+        response["Content-Language"] = language
+        # This answer skips the middleware below this one, which sets the frame policy.
+        response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        # Django logs every 5xx as an error; _note_shed already counts these in one warning.
+        response._has_been_logged = True  # type: ignore[attr-defined]
         return response
