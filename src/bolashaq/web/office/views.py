@@ -95,6 +95,9 @@ def review_case(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
         application.refresh_from_db()
         may_decide = application.state == State.IN_REVIEW
+        if not may_decide:  # decided meanwhile: the form is gone, so say why here
+            for error in form.non_field_errors():
+                messages.error(request, str(error))
     context: dict[str, Any] = {
         "application": application,
         "entry": review.review_queue_entry(application),
