@@ -36,9 +36,7 @@ CONTENT_TYPES: dict[str, str] = {
 
 class Document(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="documents"
-    )
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="documents")
     # The document id from the application's checklist (``application_checklist``).
     slot = models.CharField(max_length=64)
     # Path in the default storage; chosen by us, unique.
