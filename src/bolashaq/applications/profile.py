@@ -57,12 +57,16 @@ def categories_of(rule_set_id: str, programme: str) -> list[str]:
 
 
 def _number(value: Any) -> float | None:
+    """The answer as a number; a whole number stays an int, so messages say "100", not "100.0"."""
     if value in (None, ""):
         return None
     try:
-        return float(Decimal(str(value)))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+    if number.is_finite() and number == number.to_integral_value():
+        return int(number)
+    return float(number)
 
 
 def _flag(value: Any) -> bool | None:
@@ -94,7 +98,7 @@ def profile_from_answers(
     education = answers.get("education", {})
     value, scale = _number(education.get("gpa")), _number(education.get("gpa_scale"))
     if value is not None and scale is not None:
-        profile["gpa"] = {"value": value, "scale": scale}
+        profile["gpa"] = {"value": float(value), "scale": float(scale)}  # "3.0 of 4.0"
     if (related := _flag(education.get("related_specialty"))) is not None:
         profile["related_specialty"] = related
     if (abroad := _flag(education.get("studying_abroad"))) is not None:
