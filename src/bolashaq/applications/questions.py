@@ -111,6 +111,17 @@ class NumberField(forms.DecimalField):
         return attrs
 
 
+class ScaleField(forms.ChoiceField):
+    """A GPA scale from a list; "4.0", "4,0" and "4" are the same scale."""
+
+    def to_python(self, value: Any) -> str:
+        text = str(super().to_python(value)).strip().replace(",", ".")
+        try:
+            return _number(float(text)) if text else ""
+        except ValueError:
+            return text
+
+
 def _range_errors(low: Any, high: Any, *, whole: bool) -> dict[str, Any]:
     """Error messages that name the allowed range, in the user's language (built per request)."""
     out_of_range = _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}
@@ -230,7 +241,7 @@ def _gpa_scale(track: Track) -> forms.Field:
             else _("out of %(scale)s") % {"scale": f"{scale:.2f}"}
         )
         choices.append((_number(scale), label))
-    return forms.ChoiceField(
+    return ScaleField(
         label=_("GPA scale"),
         help_text=_("The highest possible grade on your diploma's scale."),
         required=False,

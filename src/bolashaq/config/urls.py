@@ -9,6 +9,7 @@ from bolashaq.core.views import healthz
 
 urlpatterns = [
     path("", include("bolashaq.web.urls")),
+    path("check/", include("bolashaq.web.public.urls")),
     path("accounts/", include("bolashaq.accounts.urls")),
     path("portal/", include("bolashaq.web.portal.urls")),
     path("documents/", include("bolashaq.documents.urls")),
