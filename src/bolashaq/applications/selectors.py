@@ -68,9 +68,19 @@ class Readiness:
 def application_readiness(application: Application) -> Readiness:
     from bolashaq.documents.selectors import checklist_status
 
+    from bolashaq.applications.forms import section_form_for
+
     track = track_for(application.intake.rule_set, application.programme, application.category)
     sections = sections_status(application.answers, track) if track is not None else []
-    return Readiness(sections=sections, documents=checklist_status(application))
+    checked = []
+    for status in sections:
+        # Answered is not enough: what was typed must also be valid (kept as typed when not).
+        form_class = section_form_for(application, status.section.id)
+        given = application.answers.get(status.section.id) or {}
+        if status.complete and form_class is not None and not form_class(data=given).is_valid():
+            status = SectionStatus(status.section, False, status.missing)
+        checked.append(status)
+    return Readiness(sections=checked, documents=checklist_status(application))
 
 
 def application_for_applicant(*, applicant: User, pk: int) -> Application:
