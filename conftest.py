@@ -44,6 +44,11 @@ class Cast:
         return client
 
 
+def cast_phone(role: Role) -> str:
+    """Each cast user has a phone, so signing in through the form takes the SMS code step."""
+    return f"+770100000{list(Role).index(role) + 1:02d}"
+
+
 def make_user(role: Role) -> User:
     username, first, last = CAST[role]
     return user_create(
@@ -54,6 +59,7 @@ def make_user(role: Role) -> User:
         first_name=first,
         last_name=last,
         iin=username if username.isdigit() else None,
+        phone=cast_phone(role),
         language="en",
     )
 

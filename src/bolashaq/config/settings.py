@@ -146,6 +146,13 @@ LOGOUT_REDIRECT_URL = "web:home"
 SIGN_IN_MAX_FAILURES_PER_ACCOUNT = env_int("SIGN_IN_MAX_FAILURES_PER_ACCOUNT", 5, minimum=1)
 SIGN_IN_MAX_FAILURES_PER_ADDRESS = env_int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", 30, minimum=1)
 SIGN_IN_WINDOW_SECONDS = env_int("SIGN_IN_WINDOW_SECONDS", 15 * 60, minimum=1)
+# One-time SMS codes (accounts.otp): lifetime, wrong entries per user and purpose before a
+# pause of OTP_LOCKOUT_SECONDS, the wait between two codes, and codes per phone per hour.
+OTP_TTL_SECONDS = env_int("OTP_TTL_SECONDS", 600, minimum=60)
+OTP_MAX_FAILURES = env_int("OTP_MAX_FAILURES", 5, minimum=1)
+OTP_LOCKOUT_SECONDS = env_int("OTP_LOCKOUT_SECONDS", 15 * 60, minimum=60)
+OTP_RESEND_SECONDS = env_int("OTP_RESEND_SECONDS", 60, minimum=0)
+OTP_MAX_SENDS_PER_HOUR = env_int("OTP_MAX_SENDS_PER_HOUR", 10, minimum=1)
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 

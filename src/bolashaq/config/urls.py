@@ -16,6 +16,7 @@ urlpatterns = [
     path("office/", include("bolashaq.web.office.urls")),
     path("panel/", include("bolashaq.web.panel.urls")),
     path("commission/", include("bolashaq.web.commission.urls")),
+    path("dev/", include("bolashaq.notifications.urls")),
     path("api/v1/", include((api_urls(), "api"), namespace=api.urls_namespace)),
     path("healthz", healthz, name="healthz"),
 ]

@@ -16,23 +16,25 @@ class DemoUser:
     first_name: str
     last_name: str
     language: str = "kk"
+    # Signing in sends a code to this phone; with the outbox SMS backend read it at /dev/outbox/.
+    phone: str = ""
 
 
 STAFF = [
-    DemoUser("operator", Role.OPERATOR, "Aigerim", "Operatorova", "ru"),
-    DemoUser("expert", Role.EXPERT, "Nurlan", "Ekspertov", "kk"),
-    DemoUser("commission", Role.COMMISSION, "Saule", "Komissiyeva", "ru"),
-    DemoUser("contracts", Role.CONTRACTS, "Daniyar", "Shartov", "kk"),
-    DemoUser("alumni", Role.ALUMNI, "Gulnara", "Tulekova", "ru"),
-    DemoUser("auditor", Role.AUDITOR, "Yerlan", "Auditov", "en"),
-    DemoUser("admin", Role.ADMIN, "Asel", "Adminova", "en"),
+    DemoUser("operator", Role.OPERATOR, "Aigerim", "Operatorova", "ru", phone="+77005550001"),
+    DemoUser("expert", Role.EXPERT, "Nurlan", "Ekspertov", "kk", phone="+77005550002"),
+    DemoUser("commission", Role.COMMISSION, "Saule", "Komissiyeva", "ru", phone="+77005550003"),
+    DemoUser("contracts", Role.CONTRACTS, "Daniyar", "Shartov", "kk", phone="+77005550004"),
+    DemoUser("alumni", Role.ALUMNI, "Gulnara", "Tulekova", "ru", phone="+77005550005"),
+    DemoUser("auditor", Role.AUDITOR, "Yerlan", "Auditov", "en", phone="+77005550006"),
+    DemoUser("admin", Role.ADMIN, "Asel", "Adminova", "en", phone="+77005550007"),
 ]
 
 # Applicants sign in with their IIN (valid check digits; see bolashaq.lib.iin).
 APPLICANTS = [
-    DemoUser("791028302728", Role.APPLICANT, "Aruzhan", "Bekova", "kk"),
-    DemoUser("061211600012", Role.APPLICANT, "Timur", "Sadykov", "ru"),
-    DemoUser("950315401371", Role.APPLICANT, "Dana", "Omarova", "en"),
+    DemoUser("791028302728", Role.APPLICANT, "Aruzhan", "Bekova", "kk", phone="+77005550008"),
+    DemoUser("061211600012", Role.APPLICANT, "Timur", "Sadykov", "ru", phone="+77005550009"),
+    DemoUser("950315401371", Role.APPLICANT, "Dana", "Omarova", "en", phone="+77005550010"),
 ]
 
 # The demo intake is always open: it starts before today and closes after (dates relative to now).

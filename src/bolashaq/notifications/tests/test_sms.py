@@ -70,3 +70,28 @@ def test_unreachable_gateway_is_logged_as_failed(settings) -> None:
 def test_gateway_url_must_be_http() -> None:
     with pytest.raises(ValueError, match="http"):
         HttpGatewayBackend("file:///etc/passwd", "t", 1)
+
+
+@pytest.mark.django_db
+def test_sending_is_audited_with_a_masked_number_and_no_text() -> None:
+    from bolashaq.audit.models import AuditEvent
+
+    sms_send(phone="+77012345678", text="Bolashaq: 654321 is your code")
+    events = list(AuditEvent.objects.order_by("seq").values("action", "new"))
+    assert [e["action"] for e in events] == ["sms.send", "sms.sent"]
+    assert events[0]["new"] == {"phone": "+7701*****78", "backend": "outbox"}
+    assert "654321" not in str(events)
+    assert "+77012345678" not in str(events)
+
+
+@pytest.mark.django_db
+def test_a_failure_is_audited(settings) -> None:
+    from bolashaq.audit.models import AuditEvent
+
+    settings.SMS_BACKEND = "http"
+    settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/unreachable"
+    settings.SMS_GATEWAY_TOKEN = "t"
+    with pytest.raises(SmsError):
+        sms_send(phone="+77010000003", text="hello")
+    failed = AuditEvent.objects.get(action="sms.failed")
+    assert failed.new["status"] == "failed"

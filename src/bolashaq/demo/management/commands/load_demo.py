@@ -47,6 +47,7 @@ class Command(BaseCommand):
                 first_name=demo.first_name,
                 last_name=demo.last_name,
                 language=demo.language,
+                phone=demo.phone,
                 iin=demo.username if demo.username.isdigit() else None,
             )
             created += 1
