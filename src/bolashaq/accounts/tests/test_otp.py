@@ -53,7 +53,8 @@ def clock():
 
 @pytest.fixture
 def applicant(cast) -> User:
-    return cast[Role.APPLICANT]
+    user: User = cast[Role.APPLICANT]
+    return user
 
 
 def wrong(code: str) -> str:

@@ -48,11 +48,11 @@ def details(**changes: Any) -> dict[str, Any]:
 def form_errors(**changes: Any) -> dict[str, list[str]]:
     form = RegistrationForm(data=details(**changes))
     form.is_valid()
-    return {field: list(errors) for field, errors in form.errors.items()}
+    return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
 
 
 @pytest.fixture(autouse=True)
-def english(settings):
+def english():
     from django.utils import translation
 
     with translation.override("en"):
@@ -155,6 +155,7 @@ def test_registration_records_the_consent_version_text_and_time() -> None:
     assert consent.address == "10.0.0.7"
     assert consent.accepted_at is not None
     event = AuditEvent.objects.get(action="consent.accept")
+    assert event.new is not None
     assert event.new["version"] == CURRENT_CONSENT.version
     assert "10.0.0.7" not in str(event.new)
 

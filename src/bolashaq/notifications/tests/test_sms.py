@@ -94,4 +94,5 @@ def test_a_failure_is_audited(settings) -> None:
     with pytest.raises(SmsError):
         sms_send(phone="+77010000003", text="hello")
     failed = AuditEvent.objects.get(action="sms.failed")
+    assert failed.new is not None
     assert failed.new["status"] == "failed"
