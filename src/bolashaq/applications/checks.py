@@ -57,16 +57,10 @@ class Decision:
 def _letter_is_scan(application: Application) -> bool:
     """True when the motivation letter has no text layer a machine can read."""
     from bolashaq.documents.selectors import documents_current
-    from bolashaq.lib.letters import extract_pdf_text
 
+    # Set at upload for a letter that is an image or a PDF without a text layer.
     document = documents_current(application).get(LETTER_SLOT)
-    if document is None:
-        return False
-    if document.kind != "pdf":
-        return True
-    with document.file.open("rb") as stream:
-        text = extract_pdf_text(stream.read())
-    return not text
+    return document is not None and document.needs_review
 
 
 def decide(application: Application) -> Decision:
