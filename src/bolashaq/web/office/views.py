@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from bolashaq.accounts.roles import Role
 from bolashaq.accounts.selectors import signed_in_user
 from bolashaq.applications import review
+from bolashaq.applications.models import Application
+from bolashaq.applications.profile import category_title
 from bolashaq.applications.selectors import application_rules_result, applications_per_state
 from bolashaq.applications.states import State
 from bolashaq.audit.selectors import audit_chain_verify
@@ -36,14 +38,22 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _category(application: Application, language: str) -> str:
+    return category_title(
+        application.intake.rule_set, application.programme, application.category, language
+    )
+
+
 @role_required(Role.OPERATOR, Role.ADMIN)
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Cases referred to an operator, the earliest deadline first."""
+    language = get_language() or "kk"
+    entries = [(entry, _category(entry.application, language)) for entry in review.review_queue()]
     return render(
         request,
         "web/office/review_queue.html",
         {
-            "entries": review.review_queue(),
+            "entries": entries,
             "escalate_hours": settings.REVIEW_ESCALATE_BEFORE_HOURS,
             "working_days": settings.REVIEW_WORKING_DAYS,
         },
@@ -100,6 +110,7 @@ def review_case(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, str(error))
     context: dict[str, Any] = {
         "application": application,
+        "category": _category(application, language),
         "entry": review.review_queue_entry(application),
         "referral_reasons": [
             selectors.in_language(r.get("message"), language)

@@ -262,3 +262,40 @@ def test_a_case_decided_meanwhile_is_not_decided_again(cast, cases) -> None:
     assert case.state == State.ACCEPTED
     assert case.decided_at is not None
     assert case.decided_at - NOW < timedelta(minutes=1)
+
+
+def test_the_case_lists_the_documents_with_download_links(cast, intake, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bolashaq.documents.actions import document_upload
+    from bolashaq.lib.tests import corpus
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": "/media-not-served/"},
+        },
+    }
+    applicant = cast[Role.APPLICANT]
+    application = application_create(
+        acting_user=applicant, applicant=applicant, intake=intake, category="general"
+    )
+    pdf = corpus.text_pdf(["Diploma of higher education", "Nazarbayev University"])
+    document = document_upload(
+        acting_user=applicant,
+        application=application,
+        slot="diploma",
+        upload=SimpleUploadedFile("diploma.pdf", pdf, content_type="application/pdf"),
+    )
+    with time_machine.travel(astana(2026, 2, 2, 9, 0), tick=False):
+        application = application_transition(
+            acting_user=applicant, application=application, event=Event.SUBMIT
+        )
+        application_refer(acting_user=None, application=application, reasons=REFERRAL)
+    operator = cast.client(Role.OPERATOR)
+    html = get(operator, reverse("office:review_case", kwargs={"pk": application.pk})).content
+    link = reverse("documents:download", kwargs={"public_id": document.public_id})
+    assert f'href="{link}"' in html.decode()
+    assert "diploma.pdf" in html.decode()
+    assert operator.get(link).status_code == 200
