@@ -8,11 +8,12 @@ import datetime as dt
 
 from playwright.sync_api import expect
 
+from bolashaq.applications.questions import today_in_kazakhstan
 from tests.browser.conftest import assert_accessible
 
 
 def _days_ago(days: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+    return (today_in_kazakhstan() - dt.timedelta(days=days)).isoformat()
 
 
 def test_self_check_answers_as_you_type_in_english_and_russian(page) -> None:
