@@ -15,10 +15,11 @@ from django.contrib.auth import authenticate, login
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
 
 from bolashaq.accounts.actions import (
+    IIN_TAKEN,
     applicant_register,
     sign_in_attempt_record,
     sign_in_password_ok_record,
@@ -218,16 +219,18 @@ def consent_text(request: HttpRequest, language: Literal["kk", "ru", "en"] = "kk
     "that differs from the IIN's is a warning (`birth_date_differs`), never a refusal. 409 "
     "`iin_taken` when the IIN is already registered; 422 lists each invalid field.",
 )
-def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, RegisterOut]:
+def register(request: HttpRequest, payload: RegisterIn) -> Status[RegisterOut]:
     form = RegistrationForm(
         data={
-            **payload.dict(exclude={"password", "consent"}),
+            **payload.model_dump(exclude={"password", "consent"}),
             "password1": payload.password,
             "password2": payload.password,
             "consent": "on" if payload.consent else "",
         }
     )
     if not form.is_valid():
+        if any(e.code == "iin_taken" for e in form.errors.as_data().get("iin", [])):
+            raise Conflict(IIN_TAKEN, code="iin_taken")
         raise _form_errors(form)
     data = form.cleaned_data
     registration = applicant_register(
@@ -261,7 +264,9 @@ def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, RegisterOu
         sent = False
         warnings.append(Notice(code=exc.code, message=str(exc.message)))
     code = _code_sent(user, OtpPurpose.CONFIRM_PHONE, sent)
-    return 201, RegisterOut(username=user.get_username(), warnings=warnings, **code.dict())
+    return Status(
+        201, RegisterOut(username=user.get_username(), warnings=warnings, **code.model_dump())
+    )
 
 
 @router.post(
