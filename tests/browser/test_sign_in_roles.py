@@ -1,12 +1,13 @@
-"""An applicant and an operator sign in through the form and land on their own pages;
-a wrong password is explained."""
+"""An applicant and an operator sign in through the form with a password and the code sent
+by SMS, and land on their own pages; a wrong password and a wrong code are explained."""
 
 from __future__ import annotations
 
 import pytest
 
 from bolashaq.accounts.roles import Role
-from conftest import CAST, PASSWORD
+from bolashaq.accounts.tests.helpers import last_code
+from conftest import CAST, PASSWORD, cast_phone
 from tests.browser.conftest import assert_accessible
 
 
@@ -30,6 +31,12 @@ def _sign_in(page, username: str, password: str) -> None:
 )
 def test_role_signs_in_to_its_own_home(page, cast, role, path, heading) -> None:
     _sign_in(page, CAST[role][0], PASSWORD)
+    assert page.url.endswith("/accounts/sign-in/code/")
+    assert page.locator("h1").inner_text() == "Enter the code from the SMS"
+    assert_accessible(page)
+    page.get_by_label("Code from the SMS").fill(last_code(cast_phone(role)))
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
     assert page.url.endswith(path)
     assert page.locator("h1").inner_text() == heading
     assert_accessible(page)
@@ -43,4 +50,15 @@ def test_wrong_password_is_explained(page, cast) -> None:
     _sign_in(page, CAST[Role.OPERATOR][0], "not-the-password")
     assert page.url.endswith("/accounts/sign-in/")
     assert "do not match" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+
+
+def test_wrong_code_is_explained(page, cast) -> None:
+    _sign_in(page, CAST[Role.APPLICANT][0], PASSWORD)
+    code = last_code(cast_phone(Role.APPLICANT))
+    page.get_by_label("Code from the SMS").fill(f"{(int(code) + 1) % 1_000_000:06d}")
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/accounts/sign-in/code/")
+    assert "The code is wrong" in page.locator("main").inner_text()
     assert_accessible(page)
