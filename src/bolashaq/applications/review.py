@@ -37,6 +37,7 @@ from bolashaq.accounts.models import User
 from bolashaq.accounts.roles import Role
 from bolashaq.applications.actions import application_transition
 from bolashaq.applications.models import Application
+from bolashaq.applications.selectors import application_rules_result
 from bolashaq.applications.states import Event, State
 from bolashaq.audit.actions import audit_record
 from bolashaq.core.errors import DomainError, IllegalTransition, NotAllowed, NotFound
@@ -223,8 +224,6 @@ def review_refusal_choices(application: Application) -> list[dict[str, Any]]:
 
     Each is ``{"requirement", "message": {"kk", "ru", "en"}, "status"}``.
     """
-    from bolashaq.applications.selectors import application_rules_result
-
     choices: dict[str, dict[str, Any]] = {}
     result = application_rules_result(application, what_if=False)
     for requirement in result.requirements:
