@@ -32,8 +32,8 @@ def eligible_answers(today: dt.date) -> dict[str, dict[str, str]]:
             "graduation_year": "2001",
             "gpa": "3.4",
             "gpa_scale": "4",
-            "related_specialty": "true",
-            "studying_abroad": "false",
+            "related_specialty": "yes",
+            "studying_abroad": "no",
         },
         "kaztest": {
             "score": "121",
@@ -46,9 +46,9 @@ def eligible_answers(today: dt.date) -> dict[str, dict[str, str]]:
             "date": (today - dt.timedelta(days=120)).isoformat(),
         },
         "invitation": {
-            "unconditional": "true",
-            "recommended_university": "true",
-            "priority_specialty": "true",
+            "unconditional": "yes",
+            "recommended_university": "yes",
+            "priority_specialty": "yes",
         },
     }
 
@@ -66,12 +66,13 @@ def refused_answers(today: dt.date) -> dict[str, dict[str, str]]:
 
 def sample_pdf(title: str, size: int = 0) -> bytes:
     """A small valid one-page PDF with a text layer; padded by a comment to ``size`` bytes."""
-    from bolashaq.lib.tests.corpus import text_pdf
+    from bolashaq.lib.tests.corpus import stream_obj, text_pdf
 
     data = text_pdf([title, "Bolashaq sample document"])
     if size > len(data):
-        # A PDF comment after %%EOF is ignored by readers and keeps the file valid.
-        data += b"\n%" + b"0" * (size - len(data) - 2)
+        # An unreferenced stream object of filler keeps the file a valid PDF of that size.
+        filler = stream_obj(b"", b"0" * (size - len(data) - 60))
+        data = text_pdf([title, "Bolashaq sample document"], extra_objects={6: filler})
     return data
 
 

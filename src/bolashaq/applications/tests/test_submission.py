@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.db.models import F
+from django.test import Client, TestCase
 from django.utils import timezone
 
-from bolashaq.accounts.models import User
+from bolashaq.accounts.models import OneTimeCode, User
 from bolashaq.accounts.roles import Role
 from bolashaq.applications import actions
 from bolashaq.applications.models import Application, LevelAward
@@ -74,12 +75,14 @@ def ready(applicant: User, intake: Intake, answers: dict | None = None) -> Appli
 
 def sign_and_submit(applicant: User, application: Application) -> Application:
     content_hash = actions.application_sign_request(acting_user=applicant, application=application)
-    return actions.application_submit(
-        acting_user=applicant,
-        application=application,
-        content_hash=content_hash,
-        code=last_code(applicant),
-    )
+    # The check is enqueued after the commit; run those callbacks as a real commit would.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return actions.application_submit(
+            acting_user=applicant,
+            application=application,
+            content_hash=content_hash,
+            code=last_code(applicant),
+        )
 
 
 def test_eligible_application_is_accepted_by_the_automatic_check(applicant, intake) -> None:
@@ -261,6 +264,8 @@ def test_refused_application_can_be_corrected_and_resubmitted(applicant, intake)
     assert application.state == State.REFUSED
     application = actions.application_correct(acting_user=applicant, application=application)
     assert application.state == State.DRAFT
+    # Later that day: the one-minute pause between codes has long passed.
+    OneTimeCode.objects.update(created_at=F("created_at") - timedelta(minutes=5))
     fill_answers(
         applicant=applicant,
         application=application,
