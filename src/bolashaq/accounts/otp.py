@@ -14,8 +14,10 @@
 * A code verifies once: it is marked used by a conditional UPDATE, so of two concurrent
   verifications of one code exactly one succeeds.
 
-Call :func:`otp_verify` outside ``transaction.atomic()``: it commits the attempt (and with it
-the failure count) before raising, and a caller's rollback would otherwise erase the failure.
+:func:`otp_verify` runs outside any ``transaction.atomic()`` (it refuses otherwise): it commits
+the attempt, and with it the failure count, before raising; a caller's rollback would erase it.
+Code that must verify inside its own transaction (to hold a row lock) uses :func:`otp_check`,
+which returns the refusal so the caller can commit and then raise it.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ __all__ = [
     "OtpWrongBinding",
     "OtpWrongCode",
     "OtpWrongPurpose",
+    "otp_check",
     "otp_latest",
     "otp_resend_wait",
     "otp_send",
@@ -336,7 +339,28 @@ def otp_verify(*, user: User, purpose: OtpPurpose, code: str, binding: str = "")
     """Accept ``code`` once for this user, purpose and binding, or raise an ``OtpError``.
 
     Every attempt is recorded and audited (without the code). A malformed entry (not 6 digits)
-    is refused without counting as a guess.
+    is refused without counting as a guess. Refuses (``RuntimeError``) to run inside a caller's
+    ``transaction.atomic()``: raising out of it would roll the failed attempt back and with it
+    the lock-out. Inside a transaction use :func:`otp_check`.
+    """
+    with transaction.atomic(durable=True):
+        error = otp_check(user=user, purpose=purpose, code=code, binding=binding)
+    if error is not None:
+        raise error
+
+
+def otp_check(*, user: User, purpose: OtpPurpose, code: str, binding: str = "") -> OtpError | None:
+    """:func:`otp_verify` for callers that hold a transaction: returns the refusal instead of
+    raising it. On a refusal the caller must let its transaction COMMIT (write nothing else)
+    and raise the error after the block, so the failed attempt is kept::
+
+        with transaction.atomic():
+            locked = Application.objects.select_for_update().get(...)
+            error = otp_check(user=..., purpose=..., code=..., binding=...)
+            if error is None:
+                ...  # the signed write
+        if error is not None:
+            raise error
     """
     purpose = OtpPurpose(purpose)
     entered = _clean(code)
@@ -347,7 +371,7 @@ def otp_verify(*, user: User, purpose: OtpPurpose, code: str, binding: str = "")
             target=user,
             new={"purpose": str(purpose), "binding": binding, "outcome": "malformed"},
         )
-        raise OtpWrongCode(gettext("Enter the 6-digit code from the SMS."))
+        return OtpWrongCode(gettext("Enter the 6-digit code from the SMS."))
     error: OtpError | None = None
     with transaction.atomic():
         _lock_user(user)
@@ -392,8 +416,7 @@ def otp_verify(*, user: User, purpose: OtpPurpose, code: str, binding: str = "")
             target=row if row is not None else user,
             new={"purpose": str(purpose), "binding": binding, "outcome": outcome},
         )
-    if error is not None:
-        raise error
+    return error
 
 
 def _outcome(row: OneTimeCode, now: datetime) -> str:

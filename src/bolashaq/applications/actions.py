@@ -222,7 +222,7 @@ def application_submit(
     The code must have been sent for ``content_hash`` and ``content_hash`` must still be the
     hash of the application; the intake window must be open on the server's clock.
     """
-    from bolashaq.accounts.otp import OtpPurpose, otp_verify
+    from bolashaq.accounts.otp import OtpPurpose, otp_check
     from bolashaq.applications.selectors import application_readiness
 
     with transaction.atomic():
@@ -253,21 +253,26 @@ def application_submit(
                 _("Complete every section and upload every document before you sign."),
                 code="not_ready",
             )
-        otp_verify(
+        # A refused code must not roll back: the failed attempt has to stay counted (lock-out),
+        # so the block commits and the refusal is raised after it.
+        refusal = otp_check(
             user=acting_user,
             purpose=OtpPurpose.SIGN_APPLICATION,
             code=code,
             binding=content_hash,
         )
-        locked.submitted_hash = content_hash
-        locked.save(update_fields=["submitted_hash"])
-        locked = application_transition(
-            acting_user=acting_user, application=locked, event=Event.SUBMIT
-        )
-        application_id = locked.pk
-        transaction.on_commit(
-            lambda: _enqueue_check(application_id=application_id, content_hash=content_hash)
-        )
+        if refusal is None:
+            locked.submitted_hash = content_hash
+            locked.save(update_fields=["submitted_hash"])
+            locked = application_transition(
+                acting_user=acting_user, application=locked, event=Event.SUBMIT
+            )
+            application_id = locked.pk
+            transaction.on_commit(
+                lambda: _enqueue_check(application_id=application_id, content_hash=content_hash)
+            )
+    if refusal is not None:
+        raise refusal
     return locked
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import translation
 
 from bolashaq.accounts.actions import user_create
@@ -24,6 +24,7 @@ from bolashaq.accounts.otp import (
     OtpWrongBinding,
     OtpWrongCode,
     OtpWrongPurpose,
+    otp_check,
     otp_resend_wait,
     otp_send,
     otp_verify,
@@ -330,3 +331,24 @@ def test_concurrent_verifications_of_one_code_give_exactly_one_success() -> None
         thread.join()
     assert sorted(outcomes) == ["ok", "used", "used", "used"]
     assert OtpAttempt.objects.filter(succeeded=True).count() == 1
+
+
+def test_verify_refuses_to_run_inside_a_callers_transaction(applicant, clock) -> None:
+    otp_send(user=applicant, purpose=SIGN_IN)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        otp_verify(user=applicant, purpose=SIGN_IN, code=last_code(applicant.phone))
+    assert OneTimeCode.objects.get().used_at is None
+
+
+def test_check_inside_a_transaction_keeps_the_failure_when_the_block_commits(
+    applicant, clock
+) -> None:
+    otp_send(user=applicant, purpose=SIGN_IN)
+    code = last_code(applicant.phone)
+    with transaction.atomic():
+        refusal = otp_check(user=applicant, purpose=SIGN_IN, code=wrong(code))
+    assert isinstance(refusal, OtpWrongCode)
+    assert OtpAttempt.objects.filter(succeeded=False).count() == 1
+    with transaction.atomic():
+        assert otp_check(user=applicant, purpose=SIGN_IN, code=code) is None
+    assert OneTimeCode.objects.get().used_at is not None
