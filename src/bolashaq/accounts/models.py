@@ -24,7 +24,7 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=16, blank=True)
     # Set when the holder proves the phone by entering a code sent to it (registration or
-    # the first sign-in); cleared if the number changes.
+    # the first sign-in). Whatever changes the number must clear it.
     phone_confirmed_at = models.DateTimeField(_("phone confirmed at"), null=True, blank=True)
     iin = models.CharField(_("IIN"), max_length=12, null=True, blank=True, unique=True)
     patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
