@@ -106,10 +106,13 @@ def application_start(*, acting_user: User, intake: Intake, category: str) -> Ap
         if existing is None:
             raise
         return existing
+    # What the account already holds fills the personal details; the applicant checks them.
     application.answers = {
         "personal": {
             "last_name": acting_user.last_name,
             "first_name": acting_user.first_name,
+            "patronymic": acting_user.patronymic,
+            "birth_date": acting_user.birth_date.isoformat() if acting_user.birth_date else "",
         }
     }
     application.save(update_fields=["answers"])

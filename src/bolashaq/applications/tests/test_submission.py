@@ -95,9 +95,7 @@ def test_eligible_application_is_accepted_by_the_automatic_check(applicant, inta
     assert application.submitted_hash
 
 
-def test_expired_certificate_is_refused_with_a_reason_in_three_languages(
-    applicant, intake
-) -> None:
+def test_expired_certificate_is_refused_with_a_reason_in_three_languages(applicant, intake) -> None:
     application = ready(applicant, intake, refused_answers(timezone.localdate()))
     sign_and_submit(applicant, application)
     application.refresh_from_db()
@@ -159,6 +157,30 @@ def test_wrong_code_does_not_submit(applicant, intake) -> None:
     with pytest.raises(DomainError):
         actions.application_submit(
             acting_user=applicant, application=application, content_hash=content_hash, code=wrong
+        )
+    application.refresh_from_db()
+    assert application.state == State.DRAFT
+
+
+def test_signing_locks_after_repeated_wrong_codes(applicant, intake, settings) -> None:
+    from bolashaq.accounts.otp import OtpLocked
+
+    application = ready(applicant, intake)
+    content_hash = actions.application_sign_request(acting_user=applicant, application=application)
+    right = last_code(applicant)
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(settings.OTP_MAX_FAILURES):
+        with pytest.raises(DomainError):
+            actions.application_submit(
+                acting_user=applicant,
+                application=application,
+                content_hash=content_hash,
+                code=wrong,
+            )
+    # Even the right code is refused now: the failures were counted, not rolled back.
+    with pytest.raises(OtpLocked):
+        actions.application_submit(
+            acting_user=applicant, application=application, content_hash=content_hash, code=right
         )
     application.refresh_from_db()
     assert application.state == State.DRAFT
