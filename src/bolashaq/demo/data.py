@@ -35,25 +35,52 @@ APPLICANTS = [
     DemoUser("791028302728", Role.APPLICANT, "Aruzhan", "Bekova", "kk", phone="+77005550008"),
     DemoUser("061211600012", Role.APPLICANT, "Timur", "Sadykov", "ru", phone="+77005550009"),
     DemoUser("950315401371", Role.APPLICANT, "Dana", "Omarova", "en", phone="+77005550010"),
+    DemoUser("980402312349", Role.APPLICANT, "Yerzhan", "Kassymov", "ru", phone="+77005550011"),
 ]
 
-# The demo intake is always open: it starts before today and closes after (dates relative to now).
-DEMO_INTAKE = {
-    "code": "demo-master",
-    "titles": {
+
+@dataclass(frozen=True)
+class DemoIntake:
+    """An intake that is always open: it opened before today and closes after."""
+
+    code: str
+    titles: dict[str, str]
+    rule_set: str
+    opened_days_ago: int
+    closes_in_days: int
+
+
+DEMO_INTAKE = DemoIntake(
+    code="demo-master",
+    titles={
         "kk": "Магистратура: демонстрациялық қабылдау",
         "ru": "Магистратура: демонстрационный приём",
         "en": "Master's: demonstration intake",
     },
-    "rule_set": "2023",
-    "opened_days_ago": 20,
-    "closes_in_days": 40,
-}
-# (IIN, category, the events that bring the application to its demo stage)
+    rule_set="2023",
+    opened_days_ago=20,
+    closes_in_days=40,
+)
+
+
+@dataclass(frozen=True)
+class DemoApplication:
+    """An application brought to its stage through the real actions and the real check."""
+
+    iin: str
+    category: str
+    #: "ready" (filled and uploaded, waiting for the signature), or "submitted" (the
+    #: automatic check has answered)
+    stage: str
+    #: answers: "eligible", "expired_certificate" or "percent_gpa"
+    answers: str
+
+
 DEMO_APPLICATIONS = [
-    ("791028302728", "general", []),
-    ("061211600012", "engineering", ["submit", "accept"]),
-    ("950315401371", "rural", ["submit", "refuse"]),
+    DemoApplication("791028302728", "general", "ready", "eligible"),
+    DemoApplication("061211600012", "general", "submitted", "eligible"),
+    DemoApplication("950315401371", "general", "submitted", "expired_certificate"),
+    DemoApplication("980402312349", "rural", "submitted", "percent_gpa"),
 ]
 
 ALL = [APPLICANTS[0], *STAFF, *APPLICANTS[1:]]
