@@ -66,9 +66,8 @@ class Readiness:
 
 
 def application_readiness(application: Application) -> Readiness:
-    from bolashaq.documents.selectors import checklist_status
-
     from bolashaq.applications.forms import section_form_for
+    from bolashaq.documents.selectors import checklist_status
 
     track = track_for(application.intake.rule_set, application.programme, application.category)
     sections = sections_status(application.answers, track) if track is not None else []
