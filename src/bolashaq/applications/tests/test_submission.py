@@ -60,7 +60,9 @@ def intake(cast) -> Intake:
     )
 
 
-def ready(applicant: User, intake: Intake, answers: dict | None = None) -> Application:
+def ready(
+    applicant: User, intake: Intake, answers: dict[str, dict[str, str]] | None = None
+) -> Application:
     application = actions.application_start(
         acting_user=applicant, intake=intake, category="general"
     )

@@ -28,7 +28,8 @@ class StartForm(forms.Form):
         self.fields["category"].choices = category_choices(intakes)  # type: ignore[attr-defined]
 
     def chosen_intake(self) -> Intake:
-        return self.intakes[self.cleaned_data["intake"]]
+        intake: Intake = self.intakes[self.cleaned_data["intake"]]
+        return intake
 
 
 def category_choices(intakes: Any) -> list[tuple[str, Any]]:

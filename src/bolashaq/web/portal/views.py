@@ -218,7 +218,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("portal:review", pk=app.pk)
     try:
         actions.application_submit(
