@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from bolashaq.accounts.models import User
 from bolashaq.accounts.roles import Role
@@ -133,14 +133,14 @@ def list_applications(request: HttpRequest) -> list[ApplicationOut]:
     response={201: ApplicationOut, **ERRORS},
     summary="Start an application (or get the draft already started) in an open intake",
 )
-def start_application(request: HttpRequest, body: StartIn) -> tuple[int, ApplicationOut]:
+def start_application(request: HttpRequest, body: StartIn) -> Status[ApplicationOut]:
     intake = Intake.objects.filter(code=body.intake).first()
     if intake is None:
         raise NotFound(_("No such intake."))
     application = actions.application_start(
         acting_user=_applicant(request), intake=intake, category=body.category
     )
-    return 201, _out(application)
+    return Status(201, _out(application))
 
 
 @router.get("/{application_id}", response={200: DetailOut, **ERRORS}, summary="One application")
