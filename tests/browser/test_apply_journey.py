@@ -192,3 +192,35 @@ def test_refusal_with_reasons_then_correction(page: Any, intake: Any, tmp_path: 
     page.locator("#application-status").get_by_text(
         "Accepted for the competition", exact=False
     ).first.wait_for()
+
+
+def test_typed_answers_survive_a_reload(
+    page: Any, live_server: Any, cast: Any, intake: Any
+) -> None:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(cast[Role.APPLICANT])
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page.goto("/portal/")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    start_application(page)
+    page.get_by_role("link", name="KAZTEST (Kazakh language)", exact=True).click()
+    page.wait_for_load_state()
+    page.locator("[name='score']").fill("117")
+    # No button pressed: the draft saves itself after a short pause.
+    page.locator("#save-status").get_by_text("Saved").wait_for()
+    page.reload()
+    assert page.locator("[name='score']").input_value() == "117"
+    application = Application.objects.get(applicant=cast[Role.APPLICANT])
+    assert application.answers["kaztest"]["score"] == "117"
