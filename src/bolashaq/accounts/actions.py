@@ -16,7 +16,7 @@ from bolashaq.accounts.consent import ConsentText
 from bolashaq.accounts.models import ApiToken, Consent, SignInAttempt, User
 from bolashaq.accounts.phones import normalise_phone
 from bolashaq.accounts.roles import Role
-from bolashaq.accounts.selectors import token_hash
+from bolashaq.accounts.selectors import token_hash, username_pseudonym
 from bolashaq.audit.actions import audit_record
 from bolashaq.core.errors import Conflict, DomainError
 from bolashaq.lib.iin import birth_date_warning, validate_iin
@@ -200,7 +200,9 @@ def sign_in_attempt_record(
         )
         audit_record(
             acting_user=user if user is not None else AnonymousUser(),
-            actor_label="" if user is not None else username.lower()[:150],
+            # Who typed what is personal data (an IIN): the log keeps a keyed pseudonym that
+            # staff can match against a known username (accounts.selectors.username_pseudonym).
+            actor_label="" if user is not None else username_pseudonym(username),
             action="auth.sign_in" if succeeded else "auth.sign_in_failed",
             target=attempt,
             new={"address": address},

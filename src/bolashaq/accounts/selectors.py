@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import timedelta
 
 from django.conf import settings
@@ -65,3 +66,13 @@ def api_token_user(secret: str) -> User | None:
         .first()
     )
     return token.user if token else None
+
+
+def username_pseudonym(username: str) -> str:
+    """A stable stand-in for a typed username (often an IIN) in logs: ``anon:`` and 16 hex
+    characters of an HMAC keyed with SECRET_KEY. The same username always gives the same
+    pseudonym, so repeated failures are visible, but the IIN is not in the log."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode("utf-8"), username.strip().lower().encode("utf-8"), "sha256"
+    ).hexdigest()
+    return f"anon:{digest[:16]}"

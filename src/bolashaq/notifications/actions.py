@@ -1,8 +1,12 @@
-"""Sending messages. The delivery log row (``SmsMessage``) keeps the text; message bodies may
-hold one-time codes, so the audit log gets only the masked number, the backend and the outcome.
+"""Sending messages. Message bodies may hold one-time codes: the audit log gets only the masked
+number, the backend and the outcome, and the delivery log (``SmsMessage``) keeps the text with
+every run of digits masked, except with the development outbox backend, whose page is where a
+developer reads the codes.
 """
 
 from __future__ import annotations
+
+import re
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -13,13 +17,17 @@ from bolashaq.audit.actions import audit_record
 from bolashaq.notifications.models import SmsMessage, SmsStatus
 from bolashaq.notifications.sms import SmsError, get_backend
 
+# Codes and other numbers in a message (6-digit codes, application numbers): masked in the log.
+DIGITS = re.compile(r"\d{4,}")
+
 
 def sms_send(*, acting_user: AbstractBaseUser | None = None, phone: str, text: str) -> SmsMessage:
     """Send one SMS and log it; raises ``SmsError`` (after logging the failure) if the backend
     refuses. Call it outside a transaction: the gateway call is not held inside one."""
     backend = get_backend()
     with transaction.atomic():
-        message = SmsMessage.objects.create(phone=phone, body=text, backend=backend.name)
+        logged = text if backend.name == "outbox" else DIGITS.sub(lambda m: "•" * len(m[0]), text)
+        message = SmsMessage.objects.create(phone=phone, body=logged, backend=backend.name)
         audit_record(
             acting_user=acting_user,
             action="sms.send",

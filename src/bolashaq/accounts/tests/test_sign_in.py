@@ -199,3 +199,13 @@ def test_sign_out_needs_post_and_is_audited(cast) -> None:
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="auth.sign_out").count() == 1
     assert client.get(reverse("office:home")).status_code == 302
+
+
+def test_failed_sign_in_logs_a_pseudonym_not_the_iin(cast) -> None:
+    from bolashaq.accounts.selectors import username_pseudonym
+
+    client = Client()
+    client.post("/accounts/sign-in/", {"username": "791028302728", "password": "wrong-password"})
+    event = AuditEvent.objects.get(action="auth.sign_in_failed")
+    assert "791028302728" not in event.actor_label
+    assert event.actor_label == username_pseudonym("791028302728")

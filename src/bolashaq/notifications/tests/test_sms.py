@@ -96,3 +96,20 @@ def test_a_failure_is_audited(settings) -> None:
     failed = AuditEvent.objects.get(action="sms.failed")
     assert failed.new is not None
     assert failed.new["status"] == "failed"
+
+
+def test_a_production_gateway_log_keeps_no_code(monkeypatch, db) -> None:
+    from bolashaq.notifications import actions
+    from bolashaq.notifications.models import SmsMessage
+
+    class Gateway:
+        name = "http"
+
+        def send(self, *, phone: str, text: str) -> str:
+            return "provider-1"
+
+    monkeypatch.setattr(actions, "get_backend", Gateway)
+    actions.sms_send(phone="+77011234567", text="Bolashaq: your code is 482913.")
+    message = SmsMessage.objects.get()
+    assert "482913" not in message.body
+    assert message.body == "Bolashaq: your code is ••••••."
