@@ -11,12 +11,14 @@ from bolashaq.accounts.roles import Role
 
 PAGES: dict[str, set[Role]] = {
     "portal:home": {Role.APPLICANT},
+    "portal:start": {Role.APPLICANT},
     "office:home": {Role.OPERATOR},
     "office:contracts": {Role.CONTRACTS},
     "office:alumni": {Role.ALUMNI},
     "office:audit": {Role.AUDITOR, Role.ADMIN},
     "office:admin": {Role.ADMIN},
     "office:tasks": {Role.ADMIN, Role.OPERATOR},
+    "office:review_queue": {Role.OPERATOR, Role.ADMIN},
     "panel:home": {Role.EXPERT},
     "commission:home": {Role.COMMISSION},
 }
@@ -39,7 +41,9 @@ def test_only_the_pages_audience_gets_in(cast, name: str) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/", "/accounts/sign-in/", "/healthz"])
+@pytest.mark.parametrize(
+    "url", ["/", "/accounts/sign-in/", "/accounts/register/", "/check/", "/healthz"]
+)
 def test_public_pages_need_no_sign_in(url: str, settings) -> None:
     settings.TASK_BACKEND = "immediate"
     assert Client().get(url).status_code == 200
