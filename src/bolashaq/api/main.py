@@ -21,7 +21,9 @@ api = NinjaAPI(
         "API of the Bolashak scholarship competition system. Errors always use the envelope "
         '`{"error": {"code", "message", "details"}}`.'
     ),
-    auth=[session_auth, token_auth],
+    # The token first: a bearer token needs no CSRF token, and the session check would refuse a
+    # cookie-less POST before the token was looked at.
+    auth=[token_auth, session_auth],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",

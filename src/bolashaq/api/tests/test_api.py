@@ -66,6 +66,28 @@ def test_token_auth_for_integrations(cast) -> None:
     assert client.get("/api/v1/accounts/me").status_code == 401
 
 
+def test_a_token_writes_without_a_csrf_token(cast) -> None:
+    # A bearer token is not ambient like a cookie, so it needs no CSRF token; the session's
+    # CSRF check must not refuse the request before the token is looked at.
+    _token, secret = api_token_create(acting_user=None, user=cast[Role.APPLICANT], name="app")
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    response = client.post(
+        "/api/v1/applications",
+        {"intake": "no-such-intake", "category": "general"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "No such intake."
+    # Without the token, the session's CSRF check still guards the cookie.
+    session = cast.client(Role.APPLICANT)
+    session.handler.enforce_csrf_checks = True
+    refused = session.post(
+        "/api/v1/applications", {"intake": "x", "category": "general"}, "application/json"
+    )
+    assert refused.status_code == 403
+
+
 def test_a_wrong_token_is_refused(cast) -> None:
     client = Client(HTTP_AUTHORIZATION="Bearer bq_not-a-real-token")
     assert client.get("/api/v1/accounts/me").status_code == 401
