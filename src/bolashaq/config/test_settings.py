@@ -18,6 +18,7 @@ os.environ.setdefault("VAR_DIR", os.path.join(os.getcwd(), "var", "test"))
 from bolashaq.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = [
-    # Argon2 stays first so tests see the production hasher; a cheaper fallback is not needed.
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2 as in production, with the smallest costs: every test creates the cast of users,
+    # and production costs made hashing most of the suite's time.
+    "bolashaq.config.test_hashers.CheapArgon2PasswordHasher",
 ]
