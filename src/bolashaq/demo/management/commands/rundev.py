@@ -32,6 +32,12 @@ class Command(BaseCommand):
         with translation.override("en"):
             for demo in ALL:
                 self.stdout.write(f"  {demo.role.label:<40} {demo.username}")
+        self.stdout.write(
+            f"Signing in asks for an SMS code: read it at http://{address}/dev/outbox/"
+        )
+        self.stdout.write(
+            f"Self-check: http://{address}/check/   Register: http://{address}/accounts/register/"
+        )
         self.stdout.write("Press Ctrl+C to stop.\n")
         try:
             while web.poll() is None and worker.poll() is None:
