@@ -165,8 +165,10 @@ def _minutes(seconds: float) -> int:
 
 def _lock_user(user: User) -> None:
     # One row lock per user serialises that user's sends and verifications across processes,
-    # so the failure count and the resend interval cannot be raced past.
-    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    # so the failure count and the resend interval cannot be raced past. NO KEY UPDATE: rows
+    # that point at the user (audit events, codes) are still checked at commit without waiting.
+    rows = User.objects.select_for_update(no_key=True).filter(pk=user.pk)
+    list(rows.values_list("pk", flat=True))
 
 
 def _failures(user: User, purpose: str, now: datetime) -> list[datetime]:

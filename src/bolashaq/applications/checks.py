@@ -96,7 +96,7 @@ def application_check(*, application_id: int, content_hash: str) -> str:
 
     with transaction.atomic():
         application = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",), no_key=True)
             .select_related("intake", "applicant")
             .filter(pk=application_id)
             .first()
