@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from .loader import load_rule_sets
-from .messages import Arg, MessageCatalog, Text
+from .messages import Arg, Bound, MessageCatalog, Text
 from .models import LanguageCertificate, Profile, ProfileError, parse_profile
 from .ruleset import NoRuleSetError, RequirementDef, RuleBook, RuleSet, Track, add_years
 
@@ -52,13 +52,57 @@ _LANG_NAMES = {
 }
 
 Args = dict[str, Arg]
-LazyArgs = Args | Callable[[], Args]
+#: A message's variable arguments, in the order of its ``_MESSAGES`` entry (or a function that
+#: computes them when the message is first read).
+Values = tuple[Arg, ...]
+LazyValues = Values | Callable[[], Values]
+
+# Message key -> (arguments fixed per requirement, arguments that vary with the profile).
+# The fixed ones are filled in once per requirement (see _bound); the others are the
+# ``Values`` a check gives.
+_MESSAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "flag.met": (("title",), ()),
+    "flag.unmet": (("title",), ()),
+    "flag.unknown": (("title",), ()),
+    "months.met": (("title", "need"), ("have",)),
+    "months.unmet": (("title", "need"), ("have",)),
+    "months.unknown": (("title", "need"), ()),
+    "months.unknown_continuous": (("title", "need"), ("have",)),
+    "kaztest.met": (("title", "need", "max"), ("have", "valid_until")),
+    "kaztest.unmet": (("title", "need", "max"), ("have",)),
+    "kaztest.missing": (("title", "need", "max"), ()),
+    "kaztest.blocks_only": (("title", "need", "max"), ()),
+    "kaztest.other_scale": (("title", "need", "max"), ("have", "given_max")),
+    "blocks.met": (("title",), ("have", "valid_until")),
+    "blocks.unmet": (("title",), ("failed",)),
+    "blocks.missing_blocks": (("title", "need"), ("missing",)),
+    "blocks.missing": (("title", "need"), ()),
+    "blocks.score_only": (("title", "need"), ("have",)),
+    "blocks.over_max": (("title",), ("over",)),
+    "cert.expired": (("title",), ("cert", "valid_until", "expired_on", "date")),
+    "cert.not_yet": (("title",), ("cert", "valid_until", "expired_on", "date")),
+    "cert.no_date": (("title",), ("cert", "valid_until", "expired_on", "date")),
+    "lang.met": (("title",), ("cert", "level")),
+    "lang.unmet": (("title", "need"), ("have",)),
+    "lang.missing": (("title", "need"), ()),
+    "gpa.met": (("title",), ("have", "scale", "need")),
+    "gpa.unmet": (("title",), ("have", "scale", "need")),
+    "gpa.missing": (("title", "need"), ()),
+    "gpa.manual_review": (("title", "need"), ("have", "scale")),
+    "gpa.other_scale": (("title", "need"), ("have", "scale")),
+    "whatif.months": (("title",), ("from", "to")),
+    "whatif.flag": (("title",), ()),
+}
+
+
+def _broken() -> RuntimeError:
+    """A compiled rule always has the parts its kind needs; anything else is a loader bug."""
+    return RuntimeError("compiled requirement is missing a part its kind needs")
 
 
 def _must(x: _T | None) -> _T:
-    """A compiled rule always has the parts its kind needs; anything else is a loader bug."""
     if x is None:
-        raise RuntimeError("compiled requirement is missing a part its kind needs")
+        raise _broken()
     return x
 
 
@@ -67,9 +111,16 @@ def _num(x: float | None) -> str:
     return "—" if x is None else str(x)
 
 
+#: month counts 0..600 as text (a dict lookup instead of a conversion)
+_MONTHS_TEXT: dict[float, str] = {i: str(i) for i in range(601)}
+
+
 def _months(x: float | None) -> str:
     if x is None:
         return "—"
+    t = _MONTHS_TEXT.get(x)
+    if t is not None:
+        return t
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
@@ -77,14 +128,49 @@ def _iso(d: _dt.date | None) -> str | None:
     return None if d is None else d.isoformat()
 
 
+def _fixed_arg(req: RequirementDef, name: str, catalog: MessageCatalog) -> Arg:
+    """The value of a message argument that depends only on the requirement."""
+    if name == "title":
+        return req.title
+    if name == "max":
+        return _num(req.max_score)
+    kind = req.kind  # name == "need"
+    if kind == "min_months":
+        return _months(req.minimum)
+    if kind == "kaztest_score":
+        return _num(req.minimum)
+    if kind == "kaztest_blocks":
+        return _block_names(catalog, ((b, f" ≥ {_num(lo)}/{_num(hi)}") for b, lo, hi in req.blocks))
+    if kind == "foreign_language":
+        return _options_text(req, catalog)
+    if kind == "gpa":
+        return " / ".join(f"{_num(m)} ({_num(s)})" for s, m in req.gpa_scales)
+    raise KeyError(name)
+
+
+def _bound(req: RequirementDef, key: str, catalog: MessageCatalog) -> Bound:
+    """Message ``key`` compiled for ``req`` (its fixed arguments filled in), made once."""
+    hit = req.messages.get(key)
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    fixed_names, names = _MESSAGES[key]
+    b = catalog.bind(key, {n: _fixed_arg(req, n, catalog) for n in fixed_names}, names)
+    req.messages[key] = (catalog, b)
+    return b
+
+
 class RequirementResult:
-    """The outcome of one requirement. ``message`` is rendered on first use (kk/ru/en)."""
+    """The outcome of one requirement. ``message`` is rendered on first use (kk/ru/en).
+
+    ``values`` are the message's variable arguments (see ``_MESSAGES``), or a function giving
+    them; for an outcome without a requirement definition (``req`` None) the arguments dict.
+    """
 
     __slots__ = (
-        "_args",
         "_catalog",
         "_message",
         "_source",
+        "_values",
         "have",
         "id",
         "msg_key",
@@ -101,7 +187,7 @@ class RequirementResult:
         need: Any,
         have: Any,
         msg_key: str,
-        args: LazyArgs,
+        values: LazyValues | Args,
         catalog: MessageCatalog,
         source: Mapping[str, Any] | None = None,
     ) -> None:
@@ -111,7 +197,7 @@ class RequirementResult:
         self.need = need
         self.have = have
         self.msg_key = msg_key
-        self._args = args
+        self._values = values
         self._catalog = catalog
         self._message: dict[str, str] | None = None
         self._source = source
@@ -123,10 +209,14 @@ class RequirementResult:
 
     @property
     def args(self) -> Args:
-        a = self._args
-        if callable(a):
-            a = self._args = a()
-        return a
+        """The message arguments by name."""
+        v = self._values
+        if callable(v):
+            v = self._values = v()
+        if self.req is None:
+            return dict(v) if isinstance(v, dict) else {}
+        values: Values = v if isinstance(v, tuple) else ()
+        return _bound(self.req, self.msg_key, self._catalog).args(values)
 
     @property
     def source(self) -> Mapping[str, Any]:
@@ -142,23 +232,41 @@ class RequirementResult:
     def message(self) -> dict[str, str]:
         m = self._message
         if m is None:
-            m = self._message = self._catalog.render(self.msg_key, self.args)
+            v = self._values
+            if type(v) is not tuple and callable(v):
+                v = self._values = v()
+            req = self.req
+            if req is None:
+                m = self._catalog.render(self.msg_key, v if isinstance(v, dict) else {})
+            else:
+                m = _bound(req, self.msg_key, self._catalog).render(v if type(v) is tuple else ())
+            self._message = m
         return m
 
     def to_dict(self) -> dict[str, Any]:
         req = self.req
         need = self.need
-        d: dict[str, Any] = {
+        m = self._message
+        if m is None:
+            m = self.message
+        if req is not None:
+            return {
+                "id": self.id,
+                "status": self.status,
+                "need": dict(need) if type(need) is dict else need,
+                "have": self.have,
+                "source": dict(req.source_dict),
+                "message": m,
+                "title": dict(req.title_dict),
+            }
+        return {
             "id": self.id,
             "status": self.status,
             "need": dict(need) if type(need) is dict else need,
             "have": self.have,
-            "source": dict(req.source_dict if req is not None else (self._source or {})),
-            "message": self.message,
+            "source": dict(self._source or {}),
+            "message": m,
         }
-        if req is not None:
-            d["title"] = dict(req.title_dict)
-        return d
 
     def __repr__(self) -> str:
         return f"RequirementResult({self.id!r}, {self.status!r}, need={self.need!r})"
@@ -178,11 +286,19 @@ def verdict_of(statuses: Iterable[str]) -> str:
 # --------------------------------------------------------------------------- certificate validity
 
 
+#: (issue date, years) -> last valid day; certificate dates repeat, so this is a dict lookup
+_LAST_DAY: dict[tuple[_dt.date, int], _dt.date] = {}
+
+
 def _validity(d: _dt.date | None, years: int, on: _dt.date) -> tuple[str, _dt.date | None]:
     """("ok" | "expired" | "not_yet" | "no_date", last valid day). The last day is valid."""
     if d is None:
         return "no_date", None
-    until = add_years(d, years)
+    until = _LAST_DAY.get((d, years))
+    if until is None:
+        if len(_LAST_DAY) >= 100_000:
+            _LAST_DAY.clear()
+        until = _LAST_DAY[(d, years)] = add_years(d, years)
     if d > on:
         return "not_yet", until
     if on > until:
@@ -190,14 +306,11 @@ def _validity(d: _dt.date | None, years: int, on: _dt.date) -> tuple[str, _dt.da
     return "ok", until
 
 
-def _cert_args(title: Text, cert: str, until: _dt.date | None, on: _dt.date) -> Args:
-    return {
-        "title": title,
-        "cert": cert,
-        "valid_until": _iso(until) or "—",
-        "expired_on": (_iso(until + _ONE_DAY) or "—") if until else "—",
-        "date": on.isoformat(),
-    }
+def _cert_values(cert: str, until: _dt.date | None, on: _dt.date) -> Values:
+    """cert, valid_until, expired_on, date (the cert.* messages)."""
+    if until is None:
+        return (cert, "—", "—", on.isoformat())
+    return (cert, until.isoformat(), (until + _ONE_DAY).isoformat(), on.isoformat())
 
 
 # --------------------------------------------------------------------------- checks
@@ -214,20 +327,24 @@ class _Ctx:
 
 
 def _check_flag(req: RequirementDef, c: _Ctx) -> RequirementResult:
-    v = _must(req.getter)(c.profile)
+    getter = req.getter
+    if getter is None:
+        raise _broken()
+    v = getter(c.profile)
     if v is True:
-        st, key = MET, "flag.met"
-    elif v is False:
-        st, key = UNMET, "flag.unmet"
-    else:
-        st, key = UNKNOWN, "flag.unknown"
-    return RequirementResult(req, req.id, st, True, v, key, {"title": req.title}, c.catalog)
+        return RequirementResult(req, req.id, MET, True, v, "flag.met", (), c.catalog)
+    if v is False:
+        return RequirementResult(req, req.id, UNMET, True, v, "flag.unmet", (), c.catalog)
+    return RequirementResult(req, req.id, UNKNOWN, True, v, "flag.unknown", (), c.catalog)
 
 
 def _check_months(req: RequirementDef, c: _Ctx) -> RequirementResult:
     p = c.profile
-    v = _must(req.getter)(p)
-    need = _must(req.minimum)
+    getter = req.getter
+    need = req.minimum
+    if getter is None or need is None:
+        raise _broken()
+    v = getter(p)
     if v is None:
         exp = p.experience
         field = req.field
@@ -236,30 +353,31 @@ def _check_months(req: RequirementDef, c: _Ctx) -> RequirementResult:
             if field == "experience.field_continuous_months" and fm is not None:
                 # fewer months in the field than required: they cannot be unbroken either
                 have = {"field_months": fm, "field_continuous_months": None}
-                args: Args = {"title": req.title, "need": _months(need), "have": _months(fm)}
                 if fm + _EPS < need:
                     return RequirementResult(
-                        req, req.id, UNMET, need, have, "months.unmet", args, c.catalog
+                        req, req.id, UNMET, need, have, "months.unmet", (_months(fm),), c.catalog
                     )
                 return RequirementResult(
-                    req, req.id, UNKNOWN, need, have, "months.unknown_continuous", args, c.catalog
+                    req,
+                    req.id,
+                    UNKNOWN,
+                    need,
+                    have,
+                    "months.unknown_continuous",
+                    (_months(fm),),
+                    c.catalog,
                 )
             cm = exp.field_continuous_months
             if field == "experience.field_months" and cm is not None and cm + _EPS >= need:
                 # unbroken months in the field are months in the field
                 have = {"field_months": None, "field_continuous_months": cm}
-                args = {"title": req.title, "need": _months(need), "have": _months(cm)}
                 return RequirementResult(
-                    req, req.id, MET, need, have, "months.met", args, c.catalog
+                    req, req.id, MET, need, have, "months.met", (_months(cm),), c.catalog
                 )
-        args = {"title": req.title, "need": _months(need)}
-        return RequirementResult(
-            req, req.id, UNKNOWN, need, None, "months.unknown", args, c.catalog
-        )
-    args = {"title": req.title, "need": _months(need), "have": _months(v)}
+        return RequirementResult(req, req.id, UNKNOWN, need, None, "months.unknown", (), c.catalog)
     if v + _EPS >= need:
-        return RequirementResult(req, req.id, MET, need, v, "months.met", args, c.catalog)
-    return RequirementResult(req, req.id, UNMET, need, v, "months.unmet", args, c.catalog)
+        return RequirementResult(req, req.id, MET, need, v, "months.met", (_months(v),), c.catalog)
+    return RequirementResult(req, req.id, UNMET, need, v, "months.unmet", (_months(v),), c.catalog)
 
 
 def _date_problem(
@@ -279,67 +397,68 @@ def _date_problem(
             req.need,
             have,
             "cert.no_date",
-            lambda: _cert_args(req.title, cert, until, on),
+            _cert_values(cert, until, on),
             c.catalog,
         )
     key = "cert.expired" if state == "expired" else "cert.not_yet"
     if state == "expired" and isinstance(have, dict) and until is not None:
         have["expired_on"] = _iso(until + _ONE_DAY)
     return RequirementResult(
-        req,
-        req.id,
-        UNMET,
-        req.need,
-        have,
-        key,
-        lambda: _cert_args(req.title, cert, until, on),
-        c.catalog,
+        req, req.id, UNMET, req.need, have, key, _cert_values(cert, until, on), c.catalog
     )
 
 
 def _check_kaztest_score(req: RequirementDef, c: _Ctx) -> RequirementResult:
     p = c.profile
     k = p.kaztest
-    need_min = _must(req.minimum)
-    mx = _must(req.max_score)
+    need_min = req.minimum
+    mx = req.max_score
+    if need_min is None or mx is None:
+        raise _broken()
     need = req.need
     if k is None or k.score is None:
-        args: Args = {"title": req.title, "need": _num(need_min), "max": _num(mx)}
         if k is not None and k.blocks is not None:
             have: Any = {"blocks": dict(k.blocks), "date": _iso(k.date)}
             return RequirementResult(
-                req, req.id, UNKNOWN, need, have, "kaztest.blocks_only", args, c.catalog
+                req, req.id, UNKNOWN, need, have, "kaztest.blocks_only", (), c.catalog
             )
-        return RequirementResult(
-            req, req.id, UNKNOWN, need, None, "kaztest.missing", args, c.catalog
-        )
+        return RequirementResult(req, req.id, UNKNOWN, need, None, "kaztest.missing", (), c.catalog)
     score = k.score
+    kmax = k.max
     state, until = _validity(k.date, c.rs.validity["kaztest"], p.date)
     have = {
         "score": score,
-        "max": k.max if k.max is not None else mx,
+        "max": kmax if kmax is not None else mx,
         "date": _iso(k.date),
         "valid_until": _iso(until),
     }
-    if k.max is not None and abs(k.max - mx) > _EPS:
-        args = {"title": req.title, "need": _num(need_min), "max": _num(mx), "have": _num(score)}
-        args["given_max"] = _num(k.max)
+    if kmax is not None and abs(kmax - mx) > _EPS:
         return RequirementResult(
-            req, req.id, UNKNOWN, need, have, "kaztest.other_scale", args, c.catalog
+            req,
+            req.id,
+            UNKNOWN,
+            need,
+            have,
+            "kaztest.other_scale",
+            (_num(score), _num(kmax)),
+            c.catalog,
         )
     if score + _EPS < need_min:
-        args = {"title": req.title, "need": _num(need_min), "max": _num(mx), "have": _num(score)}
-        return RequirementResult(req, req.id, UNMET, need, have, "kaztest.unmet", args, c.catalog)
+        return RequirementResult(
+            req, req.id, UNMET, need, have, "kaztest.unmet", (_num(score),), c.catalog
+        )
     if state != "ok":
         return _date_problem(req, c, have, state, "KAZTEST", until)
-    args = {
-        "title": req.title,
-        "need": _num(need_min),
-        "max": _num(mx),
-        "have": _num(score),
-        "valid_until": _iso(until) or "—",
-    }
-    return RequirementResult(req, req.id, MET, need, have, "kaztest.met", args, c.catalog)
+    return RequirementResult(
+        req,
+        req.id,
+        MET,
+        need,
+        have,
+        "kaztest.met",
+        (_num(score), _iso(until) or "—"),
+        c.catalog,
+    )
 
 
 def _block_names(catalog: MessageCatalog, items: Iterable[tuple[str, str]]) -> Text:
@@ -361,34 +480,14 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
     need = req.need
     cat = c.catalog
     blocks = req.blocks
-
-    def need_text() -> Text:
-        return _block_names(cat, ((b, f" ≥ {_num(lo)}/{_num(hi)}") for b, lo, hi in blocks))
-
     if k is None or k.blocks is None:
         if k is not None and k.score is not None:
             score_text = f"{_num(k.score)}/{_num(k.max) if k.max is not None else '?'}"
             have: Any = {"score": k.score, "max": k.max, "date": _iso(k.date)}
             return RequirementResult(
-                req,
-                req.id,
-                UNKNOWN,
-                need,
-                have,
-                "blocks.score_only",
-                lambda: {"title": req.title, "need": need_text(), "have": score_text},
-                cat,
+                req, req.id, UNKNOWN, need, have, "blocks.score_only", (score_text,), cat
             )
-        return RequirementResult(
-            req,
-            req.id,
-            UNKNOWN,
-            need,
-            None,
-            "blocks.missing",
-            lambda: {"title": req.title, "need": need_text()},
-            cat,
-        )
+        return RequirementResult(req, req.id, UNKNOWN, need, None, "blocks.missing", (), cat)
     given = k.blocks
     state, until = _validity(k.date, c.rs.validity["kaztest"], p.date)
     have = {"blocks": dict(given), "date": _iso(k.date), "valid_until": _iso(until)}
@@ -402,12 +501,7 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "blocks.unmet",
-            lambda: {
-                "title": req.title,
-                "failed": _block_names(
-                    cat, ((b, f" {_num(v)} < {_num(lo)}") for b, lo, v in failed)
-                ),
-            },
+            lambda: (_block_names(cat, ((b, f" {_num(v)} < {_num(lo)}") for b, lo, v in failed)),),
             cat,
         )
     over = [(b, hi) for b, _lo, hi in blocks if b in given and given[b] > hi + _EPS]
@@ -419,12 +513,9 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "blocks.over_max",
-            lambda: {
-                "title": req.title,
-                "over": _block_names(
-                    cat, ((b, f" {_num(given[b])} > {_num(hi)}") for b, hi in over)
-                ),
-            },
+            lambda: (
+                _block_names(cat, ((b, f" {_num(given[b])} > {_num(hi)}") for b, hi in over)),
+            ),
             cat,
         )
     if len(given) < len(blocks):
@@ -437,11 +528,7 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "blocks.missing_blocks",
-            lambda: {
-                "title": req.title,
-                "need": need_text(),
-                "missing": _block_names(cat, ((b, "") for b in missing)),
-            },
+            lambda: (_block_names(cat, ((b, "") for b in missing)),),
             cat,
         )
     if state != "ok":
@@ -453,13 +540,10 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
         need,
         have,
         "blocks.met",
-        lambda: {
-            "title": req.title,
-            "have": _block_names(
-                cat, ((b, f" {_num(given[b])}/{_num(hi)}") for b, _lo, hi in blocks)
-            ),
-            "valid_until": _iso(until) or "—",
-        },
+        lambda: (
+            _block_names(cat, ((b, f" {_num(given[b])}/{_num(hi)}") for b, _lo, hi in blocks)),
+            _iso(until) or "—",
+        ),
         cat,
     )
 
@@ -471,23 +555,18 @@ def _cert_label(cert: LanguageCertificate) -> str:
     return f"{name} {_num(cert.score)}"
 
 
-_options_cache: dict[tuple[str, int], Text] = {}
-
-
 def _options_text(req: RequirementDef, catalog: MessageCatalog) -> Text:
-    ck = (req.key, id(req))
-    t = _options_cache.get(ck)
-    if t is None:
-        w = catalog.text("word.or")
-        items = [f"{_LANG_NAMES[k]} {_num(v)}" for k, v in req.lang_minimums.items()]
-        t = (f" {w[0]} ".join(items), f" {w[1]} ".join(items), f" {w[2]} ".join(items))
-        _options_cache[ck] = t
-    return t
+    """'IELTS 6.0 or TOEFL iBT 60 or …' in each language."""
+    w = catalog.text("word.or")
+    items = [f"{_LANG_NAMES[k]} {_num(v)}" for k, v in req.lang_minimums.items()]
+    return (f" {w[0]} ".join(items), f" {w[1]} ".join(items), f" {w[2]} ".join(items))
 
 
 def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
     p = c.profile
-    table = _must(req.table)
+    table = req.table
+    if table is None:
+        raise _broken()
     need = req.need
     cat = c.catalog
     certs = p.foreign_language
@@ -499,7 +578,7 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             None if certs is None else [],
             "lang.missing",
-            lambda: {"title": req.title, "need": _options_text(req, cat)},
+            (),
             cat,
         )
     validity = c.rs.validity
@@ -541,11 +620,17 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
                 stale = (cert, state, until)
     c.lang_level = best
     if best is not None and best >= min_level:
-        label = _cert_label(_must(best_cert))
-        args: Args = {"title": req.title, "cert": label, "level": str(best)}
-        return RequirementResult(req, req.id, MET, need, have, "lang.met", args, cat)
+        return RequirementResult(
+            req,
+            req.id,
+            MET,
+            need,
+            have,
+            "lang.met",
+            (_cert_label(_must(best_cert)), str(best)),
+            cat,
+        )
     if undated is not None:
-        u = undated
         return RequirementResult(
             req,
             req.id,
@@ -553,20 +638,19 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "cert.no_date",
-            lambda: _cert_args(req.title, _cert_label(u), None, on),
+            _cert_values(_cert_label(undated), None, on),
             cat,
         )
     if stale is not None:
         cert, state, until = stale
-        key = "cert.expired" if state == "expired" else "cert.not_yet"
         return RequirementResult(
             req,
             req.id,
             UNMET,
             need,
             have,
-            key,
-            lambda: _cert_args(req.title, _cert_label(cert), until, on),
+            "cert.expired" if state == "expired" else "cert.not_yet",
+            _cert_values(_cert_label(cert), until, on),
             cat,
         )
     return RequirementResult(
@@ -576,64 +660,29 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
         need,
         have,
         "lang.unmet",
-        lambda: {
-            "title": req.title,
-            "need": _options_text(req, cat),
-            "have": ", ".join(_cert_label(x) for x in certs),
-        },
+        (", ".join([_cert_label(x) for x in certs]),),
         cat,
     )
 
 
 def _check_gpa(req: RequirementDef, c: _Ctx) -> RequirementResult:
     g = c.profile.gpa
-    scales = req.gpa_scales
-
-    def all_need() -> str:
-        return " / ".join(f"{_num(m)} ({_num(s)})" for s, m in scales)
-
     if g is None:
-        return RequirementResult(
-            req,
-            req.id,
-            UNKNOWN,
-            req.need,
-            None,
-            "gpa.missing",
-            lambda: {"title": req.title, "need": all_need()},
-            c.catalog,
-        )
+        return RequirementResult(req, req.id, UNKNOWN, req.need, None, "gpa.missing", (), c.catalog)
     have = {"value": g.value, "scale": g.scale}
-    for s, m in scales:
+    for s, m in req.gpa_scales:
         if abs(s - g.scale) < 1e-6:
             need = {"min": m, "scale": s}
-            args: Args = {
-                "title": req.title,
-                "have": _num(g.value),
-                "scale": _num(g.scale),
-                "need": _num(m),
-            }
+            values = (_num(g.value), _num(g.scale), _num(m))
             if g.value + _EPS >= m:
-                return RequirementResult(req, req.id, MET, need, have, "gpa.met", args, c.catalog)
-            return RequirementResult(req, req.id, UNMET, need, have, "gpa.unmet", args, c.catalog)
+                return RequirementResult(req, req.id, MET, need, have, "gpa.met", values, c.catalog)
+            return RequirementResult(req, req.id, UNMET, need, have, "gpa.unmet", values, c.catalog)
     key = "gpa.other_scale"
     for s in req.manual_review_scales:
         if abs(s - g.scale) < 1e-6:
             key = "gpa.manual_review"
     return RequirementResult(
-        req,
-        req.id,
-        UNKNOWN,
-        req.need,
-        have,
-        key,
-        lambda: {
-            "title": req.title,
-            "have": _num(g.value),
-            "scale": _num(g.scale),
-            "need": all_need(),
-        },
-        c.catalog,
+        req, req.id, UNKNOWN, req.need, have, key, (_num(g.value), _num(g.scale)), c.catalog
     )
 
 
@@ -695,7 +744,6 @@ class Result:
 
     def __init__(
         self,
-        *,
         verdict: str,
         rule_set: RuleSet,
         profile: Profile,
@@ -740,7 +788,7 @@ class Result:
             if t is None:
                 d = []
             elif t.static_documents is not None:
-                d = [{"id": x["id"], "title": dict(x["title"])} for x in t.static_documents]
+                d = [{"id": x["id"], "title": x["title"].copy()} for x in t.static_documents]
             else:
                 p = self.profile
                 d = [
@@ -768,9 +816,7 @@ class Result:
         w = self._what_if
         if w is None:
             if self.verdict == NOT_ELIGIBLE and self._with_what_if:
-                from .whatif import suggest
-
-                w = suggest(self, self.profile, self.rule_set, self._ctx, self._cache)
+                w = _suggest()(self, self.profile, self.rule_set, self._ctx, self._cache)
             else:
                 w = []
             self._what_if = w
@@ -783,27 +829,40 @@ class Result:
         raise KeyError(rid)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {}
+        track = self.track
+        d: dict[str, Any] = {
+            "verdict": self.verdict,
+            "rule_set": self.rule_set.id,
+            "date": self.date.isoformat(),
+            "programme": self.programme,
+            "category": self.category,
+            "requirements": [r.to_dict() for r in self.requirements],
+            "language_level": self.language_level,
+            "documents": self.documents,
+            "post_award": None if track is None else dict(track.post_award),
+            "what_if": self.what_if,
+            "intake": self.intake,
+        }
         if self.id is not None:
-            d["id"] = self.id
-        d["verdict"] = self.verdict
-        d["rule_set"] = self.rule_set.id
-        d["date"] = self.date.isoformat()
-        d["programme"] = self.programme
-        d["category"] = self.category
-        d["requirements"] = [r.to_dict() for r in self.requirements]
-        d["language_level"] = self.language_level
-        d["documents"] = self.documents
-        pa = self.post_award
-        d["post_award"] = dict(pa) if pa is not None else None
-        d["what_if"] = self.what_if
-        d["intake"] = self.intake
+            d = {"id": self.id, **d}
         if self.profile.warnings:
             d["warnings"] = list(self.profile.warnings)
         return d
 
     def __repr__(self) -> str:
         return f"Result({self.verdict!r}, {self.rule_set.id!r}, {self.programme}/{self.category})"
+
+
+_SUGGEST: list[Callable[..., list[dict[str, Any]]]] = []
+
+
+def _suggest() -> Callable[..., list[dict[str, Any]]]:
+    """:func:`bolashaq.rules.whatif.suggest` (imported on first use: it imports this module)."""
+    if not _SUGGEST:
+        from .whatif import suggest
+
+        _SUGGEST.append(suggest)
+    return _SUGGEST[0]
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -882,15 +941,7 @@ def evaluate(
     track = rs.track(p.programme, p.category)
     if track is None:
         return Result(
-            verdict=NOT_ELIGIBLE,
-            rule_set=rs,
-            profile=p,
-            track=None,
-            requirements=[_category_problem(rs, p, c)],
-            language_level=None,
-            ctx=c,
-            cache=None,
-            with_what_if=what_if,
+            NOT_ELIGIBLE, rs, p, None, [_category_problem(rs, p, c)], None, c, None, what_if
         )
     cache: dict[str, RequirementResult] = {}
     reqs = evaluate_track(track, c, cache)
@@ -903,13 +954,13 @@ def evaluate(
         if s == UNKNOWN:
             verdict = INCOMPLETE
     return Result(
-        verdict=verdict,
-        rule_set=rs,
-        profile=p,
-        track=track,
-        requirements=reqs,
-        language_level=c.lang_level if track.has_language else None,
-        ctx=c,
-        cache=cache,
-        with_what_if=what_if,
+        verdict,
+        rs,
+        p,
+        track,
+        reqs,
+        c.lang_level if track.has_language else None,
+        c,
+        cache,
+        what_if,
     )

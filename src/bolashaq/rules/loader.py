@@ -1280,11 +1280,20 @@ def _cached(data_dir: str) -> RuleBook:
     return load_rule_book(data_dir)
 
 
+#: the package's own rule book once loaded (the common case of load_rule_sets, without a lookup)
+_DEFAULT: list[RuleBook] = []
+
+
 def load_rule_sets(data_dir: str | os.PathLike[str] | None = None) -> RuleBook:
     """The rule sets in ``data_dir`` (default: the package data), loaded once and cached."""
-    return _cached(str(Path(data_dir).resolve()) if data_dir is not None else str(DATA_DIR))
+    if data_dir is None:
+        if not _DEFAULT:
+            _DEFAULT.append(_cached(str(DATA_DIR)))
+        return _DEFAULT[0]
+    return _cached(str(Path(data_dir).resolve()))
 
 
 def clear_cache() -> None:
     """Forget cached rule sets (after editing data files in a running process)."""
+    _DEFAULT.clear()
     _cached.cache_clear()

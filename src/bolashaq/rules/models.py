@@ -298,6 +298,9 @@ _INV_FIELDS = frozenset({"unconditional", "recommended_university", "priority_sp
 _EXP_FIELDS = frozenset({"total_months", "field_months", "field_continuous_months"})
 _RURAL_FIELDS = frozenset({"residence_months", "work_months"})
 _BLOCK_FIELDS = frozenset(BLOCKS)
+_PROGRAMME_SET = frozenset(PROGRAMMES)
+_CATEGORY_SET = frozenset(CATEGORIES)
+_TEST_SET = frozenset(LANGUAGE_TESTS)
 
 
 def parse_profile(data: Mapping[str, Any] | Profile, *, today: _dt.date | None = None) -> Profile:
@@ -308,6 +311,192 @@ def parse_profile(data: Mapping[str, Any] | Profile, *, today: _dt.date | None =
     """
     if isinstance(data, Profile):
         return data
+    if type(data) is dict and _TOP_FIELDS.issuperset(data):
+        p = _parse_plain(data)
+        if p is not None:
+            return p
+    return _parse(data, today)
+
+
+_NUMBER = frozenset({int, float})
+
+
+def _parse_plain(data: dict[str, Any]) -> Profile | None:
+    """The common case, fast: plain JSON types, every value valid, no unknown field.
+
+    Returns None at the first thing out of the ordinary; :func:`_parse` then does the full
+    validation (with every error and warning). Whatever this returns, :func:`_parse` would
+    return an equal profile.
+    """
+    g = data.get
+    v = g("date")
+    if type(v) is not str or len(v) != 10 or v[4] != "-":
+        return None
+    try:
+        date = _fromiso(v)
+    except ValueError:
+        return None
+    programme = g("programme")
+    category = g("category")
+    if type(programme) is not str or programme not in _PROGRAMME_SET:
+        return None
+    if type(category) is not str or category not in _CATEGORY_SET:
+        return None
+    pid = g("id")
+    if pid is not None and type(pid) is not int and type(pid) is not str:
+        return None
+    num = _NUMBER
+
+    kaztest = None
+    kd = g("kaztest")
+    if kd is not None:
+        if type(kd) is not dict or not _KAZTEST_FIELDS.issuperset(kd):
+            return None
+        blocks = kd.get("blocks")
+        if blocks is not None:
+            if type(blocks) is not dict or not _BLOCK_FIELDS.issuperset(blocks):
+                return None
+            for n in blocks.values():
+                if type(n) not in num or not 0 <= n < _INF:
+                    return None
+            blocks = dict(blocks)
+        score = kd.get("score")
+        if score is not None and (type(score) not in num or not 0 <= score < _INF):
+            return None
+        mx = kd.get("max")
+        if mx is not None:
+            if type(mx) not in num or not 0 <= mx < _INF:
+                return None
+            if score is not None and score > mx:
+                return None
+        kdate = kd.get("date")
+        if kdate is not None:
+            if type(kdate) is not str or len(kdate) != 10 or kdate[4] != "-":
+                return None
+            try:
+                kdate = _fromiso(kdate)
+            except ValueError:
+                return None
+        kaztest = Kaztest(score, mx, blocks, kdate)
+
+    fl = None
+    fv = g("foreign_language")
+    if fv is not None:
+        if type(fv) is not list:
+            return None
+        certs: list[LanguageCertificate] = []
+        for cd in fv:
+            if type(cd) is not dict or not _CERT_FIELDS.issuperset(cd):
+                return None
+            test = cd.get("test")
+            if type(test) is not str or test not in _TEST_SET:
+                return None
+            value: Any = cd.get("score")
+            if type(value) not in num or not 0 <= value < _INF:
+                return None
+            cdate = cd.get("date")
+            if cdate is not None:
+                if type(cdate) is not str or len(cdate) != 10 or cdate[4] != "-":
+                    return None
+                try:
+                    cdate = _fromiso(cdate)
+                except ValueError:
+                    return None
+            certs.append(LanguageCertificate(test, value, cdate))
+        fl = tuple(certs)
+
+    gpa = None
+    gd = g("gpa")
+    if gd is not None:
+        if type(gd) is not dict or not _GPA_FIELDS.issuperset(gd):
+            return None
+        gv: Any = gd.get("value")
+        gs: Any = gd.get("scale")
+        if type(gv) not in num or not 0 <= gv < _INF:
+            return None
+        if type(gs) not in num or not 0 < gs < _INF or gv > gs:
+            return None
+        gpa = Gpa(gv, gs)
+
+    invitation = None
+    idd = g("invitation")
+    if idd is not None:
+        if type(idd) is not dict or not _INV_FIELDS.issuperset(idd):
+            return None
+        u = idd.get("unconditional")
+        r = idd.get("recommended_university")
+        s = idd.get("priority_specialty")
+        if not (u is None or u is True or u is False):
+            return None
+        if not (r is None or r is True or r is False):
+            return None
+        if not (s is None or s is True or s is False):
+            return None
+        invitation = Invitation(u, r, s)
+
+    experience = None
+    ed = g("experience")
+    if ed is not None:
+        if type(ed) is not dict or not _EXP_FIELDS.issuperset(ed):
+            return None
+        tm = ed.get("total_months")
+        fm = ed.get("field_months")
+        cm = ed.get("field_continuous_months")
+        if tm is not None and (type(tm) not in num or not 0 <= tm < _INF):
+            return None
+        if fm is not None:
+            if type(fm) not in num or not 0 <= fm < _INF:
+                return None
+            if tm is not None and fm > tm:
+                return None
+        if cm is not None:
+            if type(cm) not in num or not 0 <= cm < _INF:
+                return None
+            if (fm is not None and cm > fm) or (tm is not None and cm > tm):
+                return None
+        experience = Experience(tm, fm, cm)
+
+    rural = None
+    rd = g("rural")
+    if rd is not None:
+        if type(rd) is not dict or not _RURAL_FIELDS.issuperset(rd):
+            return None
+        rm = rd.get("residence_months")
+        wm = rd.get("work_months")
+        if rm is not None and (type(rm) not in num or not 0 <= rm < _INF):
+            return None
+        if wm is not None and (type(wm) not in num or not 0 <= wm < _INF):
+            return None
+        rural = Rural(rm, wm)
+
+    related = g("related_specialty")
+    production = g("production_role")
+    medical = g("medical_practice")
+    abroad = g("studying_abroad")
+    for b in (related, production, medical, abroad):
+        if not (b is None or b is True or b is False):
+            return None
+    return Profile(
+        date,
+        programme,
+        category,
+        kaztest,
+        fl,
+        gpa,
+        invitation,
+        related,
+        experience,
+        rural,
+        production,
+        medical,
+        abroad,
+        pid,
+        (),
+    )
+
+
+def _parse(data: Mapping[str, Any], today: _dt.date | None) -> Profile:
+    """:func:`parse_profile` in full: every error and warning."""
     if type(data) is not dict and not isinstance(data, Mapping):
         raise ProfileError(f"profile: expected a JSON object, got {_type_name(data)}")
     errors: list[str] = []

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from .messages import MessageCatalog, Text
+from .messages import Bound, MessageCatalog, Text
 from .models import Profile
 
 __all__ = [
@@ -118,6 +118,11 @@ class RequirementDef:
     need: Any = None
     #: the title as the JSON {"kk", "ru", "en"} object (precomputed at load)
     title_dict: Mapping[str, str] = dc_field(default_factory=dict)
+    #: message key -> (catalogue, the message compiled with this requirement's fixed
+    #: arguments); filled by the engine on first use
+    messages: dict[str, tuple[MessageCatalog, Bound]] = dc_field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +186,35 @@ class RuleSet:
     public_facts: tuple[Mapping[str, Any], ...]
     #: the data file as loaded (JSON-able), for ``bolashaq rules show``
     raw: Mapping[str, Any]
+    #: (programme, category) -> the programme's other categories whose requirements differ
+    #: from that category's, in rule-set order (what-if's category switches; set at init)
+    _switches: Mapping[tuple[str, str], tuple[tuple[str, Track], ...]] = dc_field(
+        init=False, repr=False, compare=False
+    )
+    #: the intake windows with their JSON form (set at init)
+    _windows_json: tuple[tuple[_dt.date, _dt.date, Mapping[str, str]], ...] = dc_field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        switches: dict[tuple[str, str], tuple[tuple[str, Track], ...]] = {}
+        for programme, cats in self.programmes.items():
+            for category, own in cats.items():
+                switches[(programme, category)] = tuple(
+                    (cat, t)
+                    for cat, t in cats.items()
+                    if cat != category and t.signature != own.signature
+                )
+        object.__setattr__(self, "_switches", switches)
+        object.__setattr__(
+            self,
+            "_windows_json",
+            tuple((a, b, {"from": a.isoformat(), "until": b.isoformat()}) for a, b in self.windows),
+        )
+
+    def other_categories(self, track: Track) -> tuple[tuple[str, Track], ...]:
+        """The categories of ``track``'s programme, in order, whose requirements differ."""
+        return self._switches.get((track.programme, track.category), ())
 
     def track(self, programme: str, category: str) -> Track | None:
         cats = self.programmes.get(programme)
@@ -191,18 +225,18 @@ class RuleSet:
 
     def intake(self, on: _dt.date) -> dict[str, Any]:
         """Whether ``on`` falls in an intake window, and which (information, not a requirement)."""
-        current = None
-        upcoming = None
-        for a, b in self.windows:
+        current: Mapping[str, str] | None = None
+        upcoming: Mapping[str, str] | None = None
+        for a, b, w in self._windows_json:
             if a <= on <= b:
-                current = (a, b)
+                current = w
             elif a > on and upcoming is None:
-                upcoming = (a, b)
-
-        def w(x: tuple[_dt.date, _dt.date] | None) -> dict[str, str] | None:
-            return None if x is None else {"from": x[0].isoformat(), "until": x[1].isoformat()}
-
-        return {"open": current is not None, "window": w(current), "next": w(upcoming)}
+                upcoming = w
+        return {
+            "open": current is not None,
+            "window": None if current is None else dict(current),
+            "next": None if upcoming is None else dict(upcoming),
+        }
 
     def summary(self) -> dict[str, Any]:
         return {

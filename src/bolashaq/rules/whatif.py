@@ -16,8 +16,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .engine import _CHECKS, ELIGIBLE, INCOMPLETE, UNMET, evaluate_track, verdict_of
-from .models import LanguageCertificate, Profile
+from .engine import (
+    _CHECKS,
+    ELIGIBLE,
+    INCOMPLETE,
+    MET,
+    UNMET,
+    _bound,
+    evaluate_track,
+    verdict_of,
+)
+from .models import MONTH_FIELDS, LanguageCertificate, Profile
 
 if TYPE_CHECKING:
     from .engine import RequirementResult, Result, _Ctx
@@ -56,6 +65,8 @@ def _nest(path: str, value: Any) -> dict[str, Any]:
 
 
 def _s(x: Any) -> str:
+    if type(x) is int:
+        return str(x)
     if x is None:
         return "—"
     if isinstance(x, float) and x.is_integer() and abs(x) >= 10:
@@ -63,81 +74,61 @@ def _s(x: Any) -> str:
     return str(x)
 
 
-def _certs_json(certs: tuple[LanguageCertificate, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "test": c.test,
-            "score": c.score,
-            **({"date": c.date.isoformat()} if c.date is not None else {}),
-        }
-        for c in certs
-    ]
+# the arguments of the what-if messages that are not tied to one requirement
+_SCORE = ("test", "from", "to")
+_RENEW = ("test", "to", "date", "valid_until")
+_NEW_CERT = ("options",)
+_KAZTEST = ("from", "to", "max")
+_BLOCK = ("block", "from", "to")
+_GPA = ("from", "to", "scale")
 
 
-def _change(
-    c: _Ctx,
-    r: RequirementResult,
-    field: str,
-    old: Any,
-    new: Any,
-    patch: dict[str, Any],
-    msg: str,
-    args: dict[str, Any],
-    **extra: Any,
-) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "type": "change",
-        "requirement": r.id,
-        "field": field,
-        "from": old,
-        "to": new,
-        **extra,
-        "patch": patch,
-        "text": c.catalog.render(msg, args),
-    }
-    return d
+def _change(r: RequirementResult, field: str, old: Any, new: Any) -> dict[str, Any]:
+    """The leading keys of a ``change`` suggestion (callers add the rest in output order)."""
+    return {"type": "change", "requirement": r.id, "field": field, "from": old, "to": new}
+
+
+def _month_field(field: str) -> tuple[str, str, tuple[str, ...]]:
+    """(outer, name, fields that may not be below it) for a dotted month field."""
+    outer, name = field.split(".", 1)
+    below: tuple[str, ...] = ()
+    if outer == "experience":
+        # keep continuous <= field <= total
+        if name == "field_continuous_months":
+            below = ("field_months", "total_months")
+        elif name == "field_months":
+            below = ("total_months",)
+    return outer, name, below
+
+
+_MONTH_FIELDS = {f: _month_field(f) for f in MONTH_FIELDS}
 
 
 def _fix_months(
     c: _Ctx, r: RequirementResult, req: RequirementDef, targets: Mapping[str, float]
 ) -> dict[str, Any] | None:
-    p = c.profile
-    if req.field is None or req.minimum is None:
-        return None
+    field = req.field
     to = req.minimum
-    exp = p.experience
-    outer, name = req.field.split(".", 1)
-    old = r.have if not isinstance(r.have, dict) else r.have.get(name)
+    if field is None or to is None:
+        return None
+    outer, name, below = _MONTH_FIELDS.get(field) or _month_field(field)
+    have = r.have
+    old = have.get(name) if type(have) is dict else have
     inner: dict[str, Any] = {name: to}
-    if outer == "experience":
-        # keep continuous <= field <= total, also against the other raises suggested
-        cur: dict[str, float | None] = {
-            "total_months": exp.total_months if exp else None,
-            "field_months": exp.field_months if exp else None,
-        }
-        below: tuple[str, ...] = ()
-        if name == "field_continuous_months":
-            below = ("field_months", "total_months")
-        elif name == "field_months":
-            below = ("total_months",)
-        for f in below:
-            want = max(to, targets.get(f"experience.{f}", 0.0))
-            have = cur[f]
-            if have is not None and have < want:
-                inner[f] = want
-    args = {"title": req.title, "from": _s(old), "to": _s(to)}
-    return _change(c, r, req.field, old, to, {outer: inner}, "whatif.months", args)
-
-
-_opt_cache: dict[tuple[str, int], str] = {}
-
-
-def _opt_text(req: RequirementDef) -> str:
-    ck = (req.key, id(req))
-    t = _opt_cache.get(ck)
-    if t is None:
-        t = _opt_cache[ck] = ", ".join(f"{_NAMES[k]} {_s(m)}" for k, m in req.lang_minimums.items())
-    return t
+    if below:
+        # also against the other raises suggested
+        exp = c.profile.experience
+        if exp is not None:
+            for f in below:
+                cur = getattr(exp, f)
+                if cur is not None:
+                    want = max(to, targets.get("experience." + f, 0.0))
+                    if cur < want:
+                        inner[f] = want
+    d = _change(r, field, old, to)
+    d["patch"] = {outer: inner}
+    d["text"] = _bound(req, "whatif.months", c.catalog).render((_s(old), _s(to)))
+    return d
 
 
 def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any]:
@@ -145,74 +136,89 @@ def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[st
     mins = req.lang_minimums
     on = p.date
     certs = p.foreign_language or ()
-    options = [{"test": t, "score": m} for t, m in mins.items()]
-    opt_text = _opt_text(req)
-    accepted = [(i, x) for i, x in enumerate(certs) if x.test in mins]
-    if accepted:
-        # the certificate closest to its minimum
-        i, cert = min(accepted, key=lambda ix: (mins[ix[1].test] - ix[1].score) / mins[ix[1].test])
-        to = max(mins[cert.test], cert.score)
+    # the accepted certificate closest to its minimum (the first of equals)
+    i = -1
+    cert: LanguageCertificate | None = None
+    gap = 0.0
+    for j, x in enumerate(certs):
+        m = mins.get(x.test)
+        if m is not None:
+            g = (m - x.score) / m
+            if cert is None or g < gap:
+                i, cert, gap = j, x, g
+    if cert is not None:
+        test = cert.test
+        to = max(mins[test], cert.score)
         have = r.have[i] if isinstance(r.have, list) and i < len(r.have) else {}
         stale = have.get("validity") in ("expired", "not_yet", "no_date")
-        new_certs = list(certs)
-        new_certs[i] = LanguageCertificate(
-            cert.test, to, on if stale or cert.date is None else cert.date
-        )
-        patch = {"foreign_language": _certs_json(tuple(new_certs))}
-        alternatives = [o for o in options if o["test"] != cert.test]
-        if stale and cert.score >= mins[cert.test]:
-            args = {
-                "test": _NAMES[cert.test],
-                "to": _s(to),
-                "date": on.isoformat(),
-                "valid_until": have.get("valid_until") or "—",
-            }
-            return _change(
-                c,
+        fixed = cert.date if cert.date is not None and not stale else on
+        patch_certs: list[dict[str, Any]] = []
+        for j, x in enumerate(certs):
+            if j == i:
+                patch_certs.append({"test": test, "score": to, "date": fixed.isoformat()})
+            elif x.date is not None:
+                patch_certs.append({"test": x.test, "score": x.score, "date": x.date.isoformat()})
+            else:
+                patch_certs.append({"test": x.test, "score": x.score})
+        alternatives = [{"test": t, "score": m} for t, m in mins.items() if t != test]
+        if stale and cert.score >= mins[test]:
+            d = _change(
                 r,
                 f"foreign_language[{i}].date",
-                _iso_or_none(cert),
+                None if cert.date is None else cert.date.isoformat(),
                 on.isoformat(),
-                patch,
-                "whatif.renew",
-                args,
-                test=cert.test,
-                alternatives=alternatives,
             )
-        args = {"test": _NAMES[cert.test], "from": _s(cert.score), "to": _s(to)}
-        extra: dict[str, Any] = {"test": cert.test, "alternatives": alternatives}
+            d["test"] = test
+            d["alternatives"] = alternatives
+            d["patch"] = {"foreign_language": patch_certs}
+            d["text"] = c.catalog.bound("whatif.renew", _RENEW).render(
+                (_NAMES[test], _s(to), on.isoformat(), have.get("valid_until") or "—")
+            )
+            return d
+        d = _change(r, f"foreign_language[{i}].score", cert.score, to)
+        d["test"] = test
+        d["alternatives"] = alternatives
         if stale:
-            extra["renew"] = True
-        return _change(
-            c,
-            r,
-            f"foreign_language[{i}].score",
-            cert.score,
-            to,
-            patch,
-            "whatif.score",
-            args,
-            **extra,
+            d["renew"] = True
+        d["patch"] = {"foreign_language": patch_certs}
+        d["text"] = c.catalog.bound("whatif.score", _SCORE).render(
+            (_NAMES[test], _s(cert.score), _s(to))
         )
+        return d
     test = "ielts" if "ielts" in mins else next(iter(mins))
-    new = LanguageCertificate(test, mins[test], on)
-    patch = {"foreign_language": _certs_json((*certs, new))}
-    return _change(
-        c,
-        r,
-        "foreign_language",
-        None,
-        {"test": test, "score": mins[test]},
-        patch,
-        "whatif.new_certificate",
-        {"options": opt_text},
-        test=test,
-        alternatives=[o for o in options if o["test"] != test],
-    )
+    d = _change(r, "foreign_language", None, {"test": test, "score": mins[test]})
+    d["test"] = test
+    d["alternatives"] = [{"test": t, "score": m} for t, m in mins.items() if t != test]
+    d["patch"] = {
+        "foreign_language": [
+            *_certs_json(certs),
+            {"test": test, "score": mins[test], "date": on.isoformat()},
+        ]
+    }
+    d["text"] = c.catalog.bound("whatif.new_certificate", _NEW_CERT).render((_opt_text(req),))
+    return d
 
 
-def _iso_or_none(cert: LanguageCertificate) -> str | None:
-    return None if cert.date is None else cert.date.isoformat()
+def _certs_json(certs: tuple[LanguageCertificate, ...]) -> list[dict[str, Any]]:
+    return [
+        {"test": x.test, "score": x.score, "date": x.date.isoformat()}
+        if x.date is not None
+        else {"test": x.test, "score": x.score}
+        for x in certs
+    ]
+
+
+_opt_cache: dict[tuple[str, int], tuple[RequirementDef, str]] = {}
+
+
+def _opt_text(req: RequirementDef) -> str:
+    """'IELTS 5.0, TOEFL iBT 35, …' for a language requirement (memoised per definition)."""
+    hit = _opt_cache.get((req.key, id(req)))
+    if hit is not None and hit[0] is req:
+        return hit[1]
+    t = ", ".join(f"{_NAMES[k]} {_s(m)}" for k, m in req.lang_minimums.items())
+    _opt_cache[(req.key, id(req))] = (req, t)
+    return t
 
 
 def _stale(have: Mapping[str, Any], p: Profile) -> bool:
@@ -223,29 +229,38 @@ def _stale(have: Mapping[str, Any], p: Profile) -> bool:
     return bool((until and until < on) or (issued and issued > on))
 
 
+def _renew_kaztest(
+    c: _Ctx, r: RequirementResult, have: Mapping[str, Any], to: str, patch: dict[str, Any]
+) -> dict[str, Any]:
+    on = c.profile.date.isoformat()
+    d = _change(r, "kaztest.date", have.get("date"), on)
+    d["patch"] = patch
+    d["text"] = c.catalog.bound("whatif.renew", _RENEW).render(
+        ("KAZTEST", to, on, have.get("valid_until") or "—")
+    )
+    return d
+
+
 def _fix_kaztest_score(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any] | None:
     p = c.profile
     k = p.kaztest
     if k is None or k.score is None or req.minimum is None:
         return None
     to = max(req.minimum, k.score)
-    patch: dict[str, Any] = {"kaztest": {"score": to}}
+    kpatch: dict[str, Any] = {"score": to}
+    patch = {"kaztest": kpatch}
     have = r.have if isinstance(r.have, dict) else {}
-    if _stale(have, p):
-        patch["kaztest"]["date"] = p.date.isoformat()
     if r.msg_key in ("cert.expired", "cert.not_yet"):
-        patch["kaztest"]["date"] = p.date.isoformat()
-        args = {
-            "test": "KAZTEST",
-            "to": _s(to),
-            "date": p.date.isoformat(),
-            "valid_until": have.get("valid_until") or "—",
-        }
-        return _change(
-            c, r, "kaztest.date", have.get("date"), p.date.isoformat(), patch, "whatif.renew", args
-        )
-    args = {"from": _s(k.score), "to": _s(to), "max": _s(req.max_score)}
-    return _change(c, r, "kaztest.score", k.score, to, patch, "whatif.kaztest", args)
+        kpatch["date"] = p.date.isoformat()
+        return _renew_kaztest(c, r, have, _s(to), patch)
+    if _stale(have, p):
+        kpatch["date"] = p.date.isoformat()
+    d = _change(r, "kaztest.score", k.score, to)
+    d["patch"] = patch
+    d["text"] = c.catalog.bound("whatif.kaztest", _KAZTEST).render(
+        (_s(k.score), _s(to), _s(req.max_score))
+    )
+    return d
 
 
 def _fix_kaztest_blocks(c: _Ctx, r: RequirementResult, req: RequirementDef) -> list[dict[str, Any]]:
@@ -255,71 +270,62 @@ def _fix_kaztest_blocks(c: _Ctx, r: RequirementResult, req: RequirementDef) -> l
         return []
     have = r.have if isinstance(r.have, dict) else {}
     if r.msg_key in ("cert.expired", "cert.not_yet"):
-        patch = {"kaztest": {"date": p.date.isoformat()}}
-        args = {
-            "test": "KAZTEST",
-            "to": "60 %",
-            "date": p.date.isoformat(),
-            "valid_until": have.get("valid_until") or "—",
-        }
-        return [
-            _change(
-                c,
-                r,
-                "kaztest.date",
-                have.get("date"),
-                p.date.isoformat(),
-                patch,
-                "whatif.renew",
-                args,
-            )
-        ]
+        return [_renew_kaztest(c, r, have, "60 %", {"kaztest": {"date": p.date.isoformat()}})]
     out = []
     stale = _stale(have, p)
+    given = k.blocks
+    catalog = c.catalog
     for b, lo, _hi in req.blocks:
-        v = k.blocks.get(b)
+        v = given.get(b)
         if v is not None and v < lo:
-            bpatch: dict[str, Any] = {"kaztest": {"blocks": {b: lo}}}
+            kpatch: dict[str, Any] = {"blocks": {b: lo}}
             if stale:  # the new result also has to be valid
-                bpatch["kaztest"]["date"] = p.date.isoformat()
-            args = {"block": c.catalog.text("block." + b), "from": _s(v), "to": _s(lo)}
-            out.append(
-                _change(c, r, f"kaztest.blocks.{b}", v, lo, bpatch, "whatif.kaztest_block", args)
+                kpatch["date"] = p.date.isoformat()
+            d = _change(r, "kaztest.blocks." + b, v, lo)
+            d["patch"] = {"kaztest": kpatch}
+            d["text"] = catalog.bound("whatif.kaztest_block", _BLOCK).render(
+                (catalog.text("block." + b), _s(v), _s(lo))
             )
+            out.append(d)
     return out
 
 
 def _fix_gpa(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any] | None:
     g = c.profile.gpa
-    if g is None or not isinstance(r.need, dict) or "min" not in r.need:
+    need = r.need
+    if g is None or not isinstance(need, dict) or "min" not in need:
         return None
-    to = r.need["min"]
-    args = {"from": _s(g.value), "to": _s(to), "scale": _s(g.scale)}
-    return _change(c, r, "gpa.value", g.value, to, {"gpa": {"value": to}}, "whatif.gpa", args)
+    to = need["min"]
+    d = _change(r, "gpa.value", g.value, to)
+    d["patch"] = {"gpa": {"value": to}}
+    d["text"] = c.catalog.bound("whatif.gpa", _GPA).render((_s(g.value), _s(to), _s(g.scale)))
+    return d
 
 
 def _fix_flag(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any] | None:
     if req.field is None:
         return None
-    return _change(
-        c, r, req.field, r.have, True, _nest(req.field, True), "whatif.flag", {"title": req.title}
-    )
+    d = _change(r, req.field, r.have, True)
+    d["patch"] = _nest(req.field, True)
+    d["text"] = _bound(req, "whatif.flag", c.catalog).render(())
+    return d
 
 
-def _hopeless(track: Track, c: _Ctx, cache: dict[str, RequirementResult]) -> bool:
-    """True as soon as one requirement of ``track`` is unmet (cached outcomes first)."""
+def _eligible_in(track: Track, c: _Ctx, cache: dict[str, RequirementResult]) -> bool:
+    """Whether the profile is eligible in ``track``: cached outcomes first, then the rest in
+    order, stopping at the first requirement that is not met."""
     todo = []
     for req in track.requirements:
         r = cache.get(req.key)
         if r is None:
             todo.append(req)
-        elif r.status == UNMET:
-            return True
+        elif r.status != MET:
+            return False
     for req in todo:
         r = cache[req.key] = _CHECKS[req.kind](req, c)
-        if r.status == UNMET:
-            return True
-    return False
+        if r.status != MET:
+            return False
+    return True
 
 
 def suggest(
@@ -359,22 +365,35 @@ def suggest(
             if g is not None:
                 out.append(g)
 
+    own = res.track
+    if own is not None:
+        # the profile's category is offered: suggest only the categories (with requirements
+        # different from its own) where this very profile is eligible, in rule-set order
+        cache = cache if cache is not None else {}
+        render = c.catalog.render
+        for cat, track in rs.other_categories(own):
+            if _eligible_in(track, c, cache):
+                out.append(
+                    {
+                        "type": "switch_category",
+                        "category": cat,
+                        "verdict": ELIGIBLE,
+                        "unmet": [],
+                        "patch": {"category": cat},
+                        "text": render("whatif.category_eligible", {"category": track.title}),
+                    }
+                )
+        return out
+    # the category is not offered: every offered category with the verdict it would give
     cats = rs.programmes.get(p.programme) or {}
-    offered = res.track is None
-    own = None if res.track is None else res.track.signature
     cache = cache if cache is not None else {}
     switches: list[tuple[int, int, dict[str, Any]]] = []
     for order, (cat, track) in enumerate(cats.items()):
         if cat == p.category:
             continue
-        if not offered and (track.signature == own or _hopeless(track, c, cache)):
-            continue
         alt = evaluate_track(track, c, cache)
         unmet = sum(1 for a in alt if a.status == UNMET)
         v = verdict_of(a.status for a in alt)
-        if not offered and v != ELIGIBLE:
-            # only a category where this very profile is eligible is worth suggesting
-            continue
         title = track.title
         args: dict[str, Arg]
         if unmet:
