@@ -128,9 +128,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "bolashaq.accounts.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Argon2id cost per password hash (accounts/hashers.py): OWASP's minimum by default; each
+# sign-in pays it in CPU, so raise it only with the web hosts' capacity in mind.
+ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2, minimum=1)
+ARGON2_MEMORY_KIB = env_int("ARGON2_MEMORY_KIB", 19456, minimum=8192)
+ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1, minimum=1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
