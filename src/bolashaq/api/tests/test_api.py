@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 from openapi_spec_validator import validate
 
 from bolashaq.accounts.actions import api_token_create, api_token_revoke
@@ -86,6 +90,22 @@ def test_a_token_writes_without_a_csrf_token(cast) -> None:
         "/api/v1/applications", {"intake": "x", "category": "general"}, "application/json"
     )
     assert refused.status_code == 403
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(cast) -> None:
+    token, secret = api_token_create(acting_user=None, user=cast[Role.OPERATOR], name="egov")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert client.get("/api/v1/accounts/me").status_code == 200
+    with time_machine.travel(start + timedelta(seconds=59), tick=False):
+        assert client.get("/api/v1/accounts/me").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == start
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert client.get("/api/v1/accounts/me").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == start + timedelta(seconds=61)
 
 
 def test_a_wrong_token_is_refused(cast) -> None:
