@@ -195,7 +195,7 @@ def _confirm(request: HttpRequest, purpose: OtpPurpose, body: CodeIn) -> SignedI
 @router.get(
     "/consent",
     auth=None,
-    response={200: ConsentOut},
+    response={200: ConsentOut, 422: ErrorEnvelope},
     summary="The current consent text",
     description="The personal-data consent that registration must accept, in the language "
     "asked for (`?language=kk|ru|en`). Send its `version` as `consent_version`.",

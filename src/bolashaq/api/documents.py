@@ -35,6 +35,7 @@ ERRORS = {
     401: ErrorEnvelope,
     403: ErrorEnvelope,
     404: ErrorEnvelope,
+    422: ErrorEnvelope,  # a malformed id in the path (invalid_input)
 }
 
 
@@ -113,7 +114,6 @@ def documents_list(request: HttpRequest, application_id: int) -> list[SlotOut]:
     response={
         201: DocumentOut,
         409: ErrorEnvelope,
-        422: ErrorEnvelope,
         503: ErrorEnvelope,
         **ERRORS,
     },

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from bolashaq.api.errors import ErrorEnvelope
 from bolashaq.rules import ProfileError, evaluate, profile_json_schema
 
 router = Router(tags=["eligibility"])
@@ -24,24 +25,18 @@ def _request_schema() -> dict[str, Any]:
 @router.post(
     "",
     auth=None,
+    response={200: dict[str, Any], 400: ErrorEnvelope, 422: ErrorEnvelope},
     summary="Check an applicant profile against the rule set in force",
     description=(
         "Public: no sign-in. The body is a profile (see `bolashaq eligibility schema`); the answer "
         "is the verdict, every requirement with its source, the language level, the documents, "
         "the post-award terms and what-if suggestions. Invalid profiles get 422 with the list "
-        "of problems in `error.details`."
+        "of problems in `error.details`; a body that is not JSON gets 400 `invalid_json`."
     ),
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": _request_schema()}},
-        },
-        "responses": {
-            "200": {
-                "description": "The verdict with its explanation",
-                "content": {"application/json": {"schema": {"type": "object"}}},
-            },
-            "422": {"description": "The profile is invalid (error envelope)"},
         },
     },
 )
