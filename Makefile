@@ -14,6 +14,7 @@ PORT ?= 8000
 help:
 	@echo "make run    - set up and serve the app with a worker on http://127.0.0.1:$(PORT)/"
 	@echo "make test   - set up and run ruff, mypy, import-linter and pytest"
+	@echo "make loadtest - the submission load test on PostgreSQL (re-creates bolashaq_load)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +54,14 @@ pytest: setup browser-deps
 	$(BIN)/python -m pytest
 
 test: setup lint typecheck pytest
+
+# The submission load test (docs/performance.md): gunicorn, a worker and PostgreSQL on this
+# machine, loopback only; 16 clients for 60 s, at most 600 submitters; then `manage.py
+# reconcile` on its ledger. It drops and re-creates the database, whose name must end in _load.
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bolashaq_load
+LOADTEST_ARGS ?=
+loadtest: setup
+	$(BIN)/python benchmarks/submission_load.py --database-url $(LOADTEST_DATABASE_URL) $(LOADTEST_ARGS)
 
 messages: $(STAMP)
 	$(BIN)/python manage.py sync_catalogues
