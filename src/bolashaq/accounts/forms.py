@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bolashaq.accounts.actions import IIN_TAKEN
+from bolashaq.accounts.actions import IIN_TAKEN, Registration, applicant_register
 from bolashaq.accounts.consent import CURRENT_CONSENT
 from bolashaq.accounts.models import Language, User
 from bolashaq.accounts.phones import normalise_phone
@@ -162,6 +162,24 @@ class RegistrationForm(forms.Form):
             # The hidden field has no place on the page: say it where it is seen.
             self.add_error("consent", self.errors.pop("consent_version"))
         return data
+
+    def register(self, *, address: str | None) -> Registration:
+        """Create the account from the valid form (raises ``Conflict`` for a taken IIN)."""
+        data = self.cleaned_data
+        return applicant_register(
+            acting_user=None,
+            iin=data["iin"],
+            last_name=data["last_name"],
+            first_name=data["first_name"],
+            patronymic=data["patronymic"],
+            birth_date=data["birth_date"],
+            phone=data["phone"],
+            email=data["email"],
+            password=data["password1"],
+            language=data["language"],
+            consent=CURRENT_CONSENT,
+            address=address,
+        )
 
 
 class CodeForm(forms.Form):

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 
 from bolashaq.accounts.actions import (
     Registration,
-    applicant_register,
     sign_in_attempt_record,
     sign_in_password_ok_record,
     sign_out_record,
@@ -208,22 +207,8 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                registration = applicant_register(
-                    acting_user=None,
-                    iin=data["iin"],
-                    last_name=data["last_name"],
-                    first_name=data["first_name"],
-                    patronymic=data["patronymic"],
-                    birth_date=data["birth_date"],
-                    phone=data["phone"],
-                    email=data["email"],
-                    password=data["password1"],
-                    language=data["language"],
-                    consent=CURRENT_CONSENT,
-                    address=client_address(request),
-                )
+                registration = form.register(address=client_address(request))
             except Conflict as exc:
                 form.add_error("iin", str(exc.message))
             else:

@@ -20,7 +20,6 @@ from ninja.errors import ValidationError
 
 from bolashaq.accounts.actions import (
     IIN_TAKEN,
-    applicant_register,
     sign_in_attempt_record,
     sign_in_password_ok_record,
 )
@@ -232,21 +231,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[RegisterOut]:
         if any(e.code == "iin_taken" for e in form.errors.as_data().get("iin", [])):
             raise Conflict(IIN_TAKEN, code="iin_taken")
         raise _form_errors(form)
-    data = form.cleaned_data
-    registration = applicant_register(
-        acting_user=None,
-        iin=data["iin"],
-        last_name=data["last_name"],
-        first_name=data["first_name"],
-        patronymic=data["patronymic"],
-        birth_date=data["birth_date"],
-        phone=data["phone"],
-        email=data["email"],
-        password=data["password1"],
-        language=data["language"],
-        consent=CURRENT_CONSENT,
-        address=client_address(request),
-    )
+    registration = form.register(address=client_address(request))
     user = registration.user
     pending_start(request, user=user, purpose=OtpPurpose.CONFIRM_PHONE)
     warnings: list[Notice] = []
