@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bolashaq.rules import Result, evaluate, load_rule_sets
+from bolashaq.rules import ProfileError, Result, evaluate, load_rule_sets, parse_profile
 from bolashaq.rules.messages import LANGS
 from bolashaq.rules.ruleset import RuleSet, Track
 
@@ -162,9 +162,35 @@ def evaluate_answers(
     category: str,
     on: dt.date,
     what_if: bool = True,
+    skip_unreadable: bool = False,
 ) -> Result:
+    """The verdict on ``answers``. Raises ``ProfileError`` for answers the engine cannot read,
+    unless ``skip_unreadable``: then those parts count as unanswered."""
     profile = profile_from_answers(answers, programme=programme, category=category, on=on)
-    return evaluate(profile, rule_set=rule_set_id, what_if=what_if)
+    try:
+        return evaluate(profile, rule_set=rule_set_id, what_if=what_if)
+    except ProfileError:
+        if not skip_unreadable:
+            raise
+        return evaluate(_readable(profile), rule_set=rule_set_id, what_if=what_if)
+
+
+_PROFILE_BASE = ("date", "programme", "category")
+
+
+def _readable(profile: dict[str, Any]) -> dict[str, Any]:
+    """``profile`` without the parts the rules engine refuses, judged one part at a time."""
+    base = {key: profile[key] for key in _PROFILE_BASE if key in profile}
+    readable = dict(base)
+    for key, value in profile.items():
+        if key in base:
+            continue
+        try:
+            parse_profile({**base, key: value})
+        except ProfileError:
+            continue
+        readable[key] = value
+    return readable
 
 
 def text_in(text: tuple[str, str, str], language: str) -> str:

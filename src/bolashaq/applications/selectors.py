@@ -33,7 +33,12 @@ def application_today() -> dt.date:
 
 
 def application_rules_result(application: Application, *, what_if: bool = True) -> Result:
-    """The rules engine's live verdict on the application's current answers."""
+    """The rules engine's live verdict on the application's current answers.
+
+    Answers are kept as typed, valid or not: one the engine cannot read (a KAZTEST score of -1,
+    "NaN") counts as unanswered instead of breaking every page of the application (found by
+    the workflow state machine).
+    """
     return evaluate_answers(
         application.answers,
         rule_set_id=application.intake.rule_set,
@@ -42,6 +47,7 @@ def application_rules_result(application: Application, *, what_if: bool = True) 
         on=(timezone.localdate(application.submitted_at) if application.submitted_at else None)
         or application_today(),
         what_if=what_if,
+        skip_unreadable=True,
     )
 
 
