@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from .loader import load_rule_sets
 from .messages import Arg, Bound, MessageCatalog, Text
-from .models import LanguageCertificate, Profile, ProfileError, parse_profile
+from .models import BLOCKS, LanguageCertificate, Profile, ProfileError, parse_profile
 from .ruleset import NoRuleSetError, RequirementDef, RuleBook, RuleSet, Track, add_years
 
 __all__ = [
@@ -106,8 +106,26 @@ def _must(x: _T | None) -> _T:
     return x
 
 
+#: non-zero float -> str(float): float to text is slow and the same scores recur (floats only:
+#: 6 and 6.0 are equal keys but read differently; 0.0 and -0.0 too)
+_FLOAT_TEXT: dict[float, str] = {}
+
+
+def _float_text(x: float) -> str:
+    t = _FLOAT_TEXT.get(x)
+    if t is None:
+        t = str(x)
+        if x:
+            if len(_FLOAT_TEXT) >= 100_000:
+                _FLOAT_TEXT.clear()
+            _FLOAT_TEXT[x] = t
+    return t
+
+
 def _num(x: float | None) -> str:
     """Human form of a score: as written (6.0 stays 6.0, 105 stays 105)."""
+    if type(x) is float:
+        return _float_text(x)
     return "—" if x is None else str(x)
 
 
@@ -124,8 +142,23 @@ def _months(x: float | None) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
+#: date -> ISO text; the same few dates recur (profile and certificate dates), and
+#: ``date.isoformat`` costs several times a dict lookup
+_ISO: dict[_dt.date, str] = {}
+
+
+def _day(d: _dt.date) -> str:
+    """``d.isoformat()``, memoised."""
+    t = _ISO.get(d)
+    if t is None:
+        if len(_ISO) >= 100_000:
+            _ISO.clear()
+        t = _ISO[d] = d.isoformat()
+    return t
+
+
 def _iso(d: _dt.date | None) -> str | None:
-    return None if d is None else d.isoformat()
+    return None if d is None else _ISO.get(d) or _day(d)
 
 
 def _fixed_arg(req: RequirementDef, name: str, catalog: MessageCatalog) -> Arg:
@@ -232,39 +265,47 @@ class RequirementResult:
     def message(self) -> dict[str, str]:
         m = self._message
         if m is None:
-            v = self._values
-            if type(v) is not tuple and callable(v):
-                v = self._values = v()
-            req = self.req
-            if req is None:
-                m = self._catalog.render(self.msg_key, v if isinstance(v, dict) else {})
-            else:
-                m = _bound(req, self.msg_key, self._catalog).render(v if type(v) is tuple else ())
-            self._message = m
+            m = self._message = self._render()
         return m
+
+    def _render(self) -> dict[str, str]:
+        v = self._values
+        if type(v) is not tuple and callable(v):
+            v = self._values = v()
+        req = self.req
+        if req is None:
+            return self._catalog.render(self.msg_key, v if isinstance(v, dict) else {})
+        key = self.msg_key
+        hit = req.messages.get(key)
+        b = (
+            hit[1]
+            if hit is not None and hit[0] is self._catalog
+            else _bound(req, key, self._catalog)
+        )
+        return b.render(v if type(v) is tuple else ())
 
     def to_dict(self) -> dict[str, Any]:
         req = self.req
         need = self.need
         m = self._message
         if m is None:
-            m = self.message
+            m = self._message = self._render()
         if req is not None:
             return {
                 "id": self.id,
                 "status": self.status,
-                "need": dict(need) if type(need) is dict else need,
+                "need": {**need} if type(need) is dict else need,
                 "have": self.have,
-                "source": dict(req.source_dict),
+                "source": {**req.source_dict},
                 "message": m,
-                "title": dict(req.title_dict),
+                "title": {**req.title_dict},
             }
         return {
             "id": self.id,
             "status": self.status,
-            "need": dict(need) if type(need) is dict else need,
+            "need": {**need} if type(need) is dict else need,
             "have": self.have,
-            "source": dict(self._source or {}),
+            "source": {**(self._source or {})},
             "message": m,
         }
 
@@ -309,8 +350,8 @@ def _validity(d: _dt.date | None, years: int, on: _dt.date) -> tuple[str, _dt.da
 def _cert_values(cert: str, until: _dt.date | None, on: _dt.date) -> Values:
     """cert, valid_until, expired_on, date (the cert.* messages)."""
     if until is None:
-        return (cert, "—", "—", on.isoformat())
-    return (cert, until.isoformat(), (until + _ONE_DAY).isoformat(), on.isoformat())
+        return (cert, "—", "—", _day(on))
+    return (cert, _day(until), _day(until + _ONE_DAY), _day(on))
 
 
 # --------------------------------------------------------------------------- checks
@@ -462,16 +503,19 @@ def _check_kaztest_score(req: RequirementDef, c: _Ctx) -> RequirementResult:
 
 
 def _block_names(catalog: MessageCatalog, items: Iterable[tuple[str, str]]) -> Text:
-    """'listening 10/20, …' in each language."""
-    kk: list[str] = []
-    ru: list[str] = []
-    en: list[str] = []
-    for b, suffix in items:
-        t = catalog.text("block." + b)
-        kk.append(t[0] + suffix)
-        ru.append(t[1] + suffix)
-        en.append(t[2] + suffix)
-    return (", ".join(kk), ", ".join(ru), ", ".join(en))
+    """'listening 10/20, …' in each language: the block names with a suffix each."""
+    names = catalog.memo.get("blocks")
+    if names is None:
+        names = catalog.memo["blocks"] = {b: catalog.text("block." + b) for b in BLOCKS}
+    pairs = [(names[b], suffix) for b, suffix in items]
+    if len(pairs) == 1:
+        (kk, ru, en), suffix = pairs[0]
+        return (kk + suffix, ru + suffix, en + suffix)
+    return (
+        ", ".join([n[0] + sfx for n, sfx in pairs]),
+        ", ".join([n[1] + sfx for n, sfx in pairs]),
+        ", ".join([n[2] + sfx for n, sfx in pairs]),
+    )
 
 
 def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
@@ -551,7 +595,7 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
 def _cert_label(cert: LanguageCertificate) -> str:
     name = _LANG_NAMES.get(cert.test, cert.test)
     if cert.date is not None:
-        return f"{name} {_num(cert.score)} ({cert.date.isoformat()})"
+        return f"{name} {_num(cert.score)} ({_day(cert.date)})"
     return f"{name} {_num(cert.score)}"
 
 
@@ -601,8 +645,8 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
             {
                 "test": cert.test,
                 "score": cert.score,
-                "date": None if cert.date is None else cert.date.isoformat(),
-                "valid_until": None if until is None else until.isoformat(),
+                "date": None if cert.date is None else _ISO.get(cert.date) or _day(cert.date),
+                "valid_until": None if until is None else _ISO.get(until) or _day(until),
                 "validity": "valid" if state == "ok" else state,
                 "level": level,
                 "accepted": cert.test in accepted,
@@ -833,7 +877,7 @@ class Result:
         d: dict[str, Any] = {
             "verdict": self.verdict,
             "rule_set": self.rule_set.id,
-            "date": self.date.isoformat(),
+            "date": _day(self.date),
             "programme": self.programme,
             "category": self.category,
             "requirements": [r.to_dict() for r in self.requirements],

@@ -112,8 +112,13 @@ class Bound:
 
     def render(self, values: tuple[Arg, ...] = ()) -> dict[str, str]:
         """The message as a fresh {"kk", "ru", "en"} dict."""
-        kk, ru, en = self.text(values)
-        return {"kk": kk, "ru": ru, "en": en}
+        try:
+            hit = self._memo.get(values)
+        except TypeError:
+            hit = None
+        if hit is None:
+            hit = self.text(values)
+        return {"kk": hit[0], "ru": hit[1], "en": hit[2]}
 
     def _format(self, values: tuple[Arg, ...]) -> Text:
         fmts = self._fmts
@@ -161,6 +166,8 @@ class MessageCatalog:
         }
         self._texts = dict(templates)
         self._bound: dict[tuple[str, tuple[str, ...]], Bound] = {}
+        #: texts and compiled messages derived from this catalogue by its users, made once
+        self.memo: dict[str, Any] = {}
 
     def __contains__(self, key: object) -> bool:
         return key in self._t

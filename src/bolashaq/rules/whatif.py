@@ -23,14 +23,17 @@ from .engine import (
     MET,
     UNMET,
     _bound,
+    _day,
+    _float_text,
+    _validity,
     evaluate_track,
     verdict_of,
 )
-from .models import MONTH_FIELDS, LanguageCertificate, Profile
+from .models import BLOCKS, MONTH_FIELDS, LanguageCertificate, Profile
 
 if TYPE_CHECKING:
     from .engine import RequirementResult, Result, _Ctx
-    from .messages import Arg
+    from .messages import Arg, MessageCatalog
     from .ruleset import RequirementDef, RuleSet, Track
 
 __all__ = ["apply_patch", "suggest"]
@@ -71,21 +74,30 @@ def _s(x: Any) -> str:
         return "—"
     if isinstance(x, float) and x.is_integer() and abs(x) >= 10:
         return str(int(x))
-    return str(x)
+    return _float_text(x) if type(x) is float else str(x)
 
 
-# the arguments of the what-if messages that are not tied to one requirement
-_SCORE = ("test", "from", "to")
-_RENEW = ("test", "to", "date", "valid_until")
-_NEW_CERT = ("options",)
-_KAZTEST = ("from", "to", "max")
-_BLOCK = ("block", "from", "to")
-_GPA = ("from", "to", "scale")
+class _Texts:
+    """The what-if messages not tied to one requirement, compiled once per catalogue."""
+
+    __slots__ = ("blocks", "gpa", "kaztest", "kaztest_block", "new_cert", "renew", "score")
+
+    def __init__(self, catalog: MessageCatalog) -> None:
+        b = catalog.bound
+        self.score = b("whatif.score", ("test", "from", "to"))
+        self.renew = b("whatif.renew", ("test", "to", "date", "valid_until"))
+        self.new_cert = b("whatif.new_certificate", ("options",))
+        self.kaztest = b("whatif.kaztest", ("from", "to", "max"))
+        self.kaztest_block = b("whatif.kaztest_block", ("block", "from", "to"))
+        self.gpa = b("whatif.gpa", ("from", "to", "scale"))
+        self.blocks = {x: catalog.text("block." + x) for x in BLOCKS}
 
 
-def _change(r: RequirementResult, field: str, old: Any, new: Any) -> dict[str, Any]:
-    """The leading keys of a ``change`` suggestion (callers add the rest in output order)."""
-    return {"type": "change", "requirement": r.id, "field": field, "from": old, "to": new}
+def _texts(catalog: MessageCatalog) -> _Texts:
+    t = catalog.memo.get("whatif")
+    if t is None:
+        t = catalog.memo["whatif"] = _Texts(catalog)
+    return t
 
 
 def _month_field(field: str) -> tuple[str, str, tuple[str, ...]]:
@@ -125,10 +137,15 @@ def _fix_months(
                     want = max(to, targets.get("experience." + f, 0.0))
                     if cur < want:
                         inner[f] = want
-    d = _change(r, field, old, to)
-    d["patch"] = {outer: inner}
-    d["text"] = _bound(req, "whatif.months", c.catalog).render((_s(old), _s(to)))
-    return d
+    return {
+        "type": "change",
+        "requirement": r.id,
+        "field": field,
+        "from": old,
+        "to": to,
+        "patch": {outer: inner},
+        "text": _bound(req, "whatif.months", c.catalog).render((_s(old), _s(to))),
+    }
 
 
 def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any]:
@@ -146,62 +163,76 @@ def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[st
             g = (m - x.score) / m
             if cert is None or g < gap:
                 i, cert, gap = j, x, g
-    if cert is not None:
-        test = cert.test
-        to = max(mins[test], cert.score)
-        have = r.have[i] if isinstance(r.have, list) and i < len(r.have) else {}
-        stale = have.get("validity") in ("expired", "not_yet", "no_date")
-        fixed = cert.date if cert.date is not None and not stale else on
-        patch_certs: list[dict[str, Any]] = []
-        for j, x in enumerate(certs):
-            if j == i:
-                patch_certs.append({"test": test, "score": to, "date": fixed.isoformat()})
-            elif x.date is not None:
-                patch_certs.append({"test": x.test, "score": x.score, "date": x.date.isoformat()})
-            else:
-                patch_certs.append({"test": x.test, "score": x.score})
-        alternatives = [{"test": t, "score": m} for t, m in mins.items() if t != test]
-        if stale and cert.score >= mins[test]:
-            d = _change(
-                r,
-                f"foreign_language[{i}].date",
-                None if cert.date is None else cert.date.isoformat(),
-                on.isoformat(),
-            )
-            d["test"] = test
-            d["alternatives"] = alternatives
-            d["patch"] = {"foreign_language": patch_certs}
-            d["text"] = c.catalog.bound("whatif.renew", _RENEW).render(
-                (_NAMES[test], _s(to), on.isoformat(), have.get("valid_until") or "—")
-            )
-            return d
-        d = _change(r, f"foreign_language[{i}].score", cert.score, to)
-        d["test"] = test
-        d["alternatives"] = alternatives
-        if stale:
-            d["renew"] = True
-        d["patch"] = {"foreign_language": patch_certs}
-        d["text"] = c.catalog.bound("whatif.score", _SCORE).render(
-            (_NAMES[test], _s(cert.score), _s(to))
-        )
-        return d
-    test = "ielts" if "ielts" in mins else next(iter(mins))
-    d = _change(r, "foreign_language", None, {"test": test, "score": mins[test]})
-    d["test"] = test
-    d["alternatives"] = [{"test": t, "score": m} for t, m in mins.items() if t != test]
-    d["patch"] = {
-        "foreign_language": [
-            *_certs_json(certs),
-            {"test": test, "score": mins[test], "date": on.isoformat()},
+    if cert is None:
+        test = "ielts" if "ielts" in mins else next(iter(mins))
+        return {
+            "type": "change",
+            "requirement": r.id,
+            "field": "foreign_language",
+            "from": None,
+            "to": {"test": test, "score": mins[test]},
+            "test": test,
+            "alternatives": [{"test": t, "score": m} for t, m in mins.items() if t != test],
+            "patch": {
+                "foreign_language": [
+                    *_certs_json(certs),
+                    {"test": test, "score": mins[test], "date": _day(on)},
+                ]
+            },
+            "text": _texts(c.catalog).new_cert.render((_opt_text(req),)),
+        }
+    test = cert.test
+    score = cert.score
+    m = mins[test]
+    to = score if score > m else m
+    have = r.have[i] if type(r.have) is list and i < len(r.have) else {}
+    stale = have.get("validity") in ("expired", "not_yet", "no_date")
+    if len(certs) == 1:
+        patch_certs = [
+            {
+                "test": test,
+                "score": to,
+                "date": _day(on) if stale or cert.date is None else _day(cert.date),
+            }
         ]
+    else:
+        patch_certs = _certs_json(certs)
+        fixed = cert.date if cert.date is not None and not stale else on
+        patch_certs[i] = {"test": test, "score": to, "date": _day(fixed)}
+    alternatives = [{"test": t, "score": m} for t, m in mins.items() if t != test]
+    if stale and score >= m:
+        return {
+            "type": "change",
+            "requirement": r.id,
+            "field": f"foreign_language[{i}].date",
+            "from": None if cert.date is None else _day(cert.date),
+            "to": _day(on),
+            "test": test,
+            "alternatives": alternatives,
+            "patch": {"foreign_language": patch_certs},
+            "text": _texts(c.catalog).renew.render(
+                (_NAMES[test], _s(to), _day(on), have.get("valid_until") or "—")
+            ),
+        }
+    d: dict[str, Any] = {
+        "type": "change",
+        "requirement": r.id,
+        "field": f"foreign_language[{i}].score",
+        "from": score,
+        "to": to,
+        "test": test,
+        "alternatives": alternatives,
     }
-    d["text"] = c.catalog.bound("whatif.new_certificate", _NEW_CERT).render((_opt_text(req),))
+    if stale:
+        d["renew"] = True
+    d["patch"] = {"foreign_language": patch_certs}
+    d["text"] = _texts(c.catalog).score.render((_NAMES[test], _s(score), _s(to)))
     return d
 
 
 def _certs_json(certs: tuple[LanguageCertificate, ...]) -> list[dict[str, Any]]:
     return [
-        {"test": x.test, "score": x.score, "date": x.date.isoformat()}
+        {"test": x.test, "score": x.score, "date": _day(x.date)}
         if x.date is not None
         else {"test": x.test, "score": x.score}
         for x in certs
@@ -221,24 +252,28 @@ def _opt_text(req: RequirementDef) -> str:
     return t
 
 
-def _stale(have: Mapping[str, Any], p: Profile) -> bool:
-    """The KAZTEST certificate described by ``have`` is not valid on the profile date."""
-    on = p.date.isoformat()
-    until = have.get("valid_until")
-    issued = have.get("date")
-    return bool((until and until < on) or (issued and issued > on))
+def _kaztest_stale(c: _Ctx) -> bool:
+    """The profile's KAZTEST certificate is dated after the profile date or has expired."""
+    k = c.profile.kaztest
+    if k is None or k.date is None:
+        return False
+    state = _validity(k.date, c.rs.validity["kaztest"], c.profile.date)[0]
+    return state == "expired" or state == "not_yet"
 
 
 def _renew_kaztest(
     c: _Ctx, r: RequirementResult, have: Mapping[str, Any], to: str, patch: dict[str, Any]
 ) -> dict[str, Any]:
-    on = c.profile.date.isoformat()
-    d = _change(r, "kaztest.date", have.get("date"), on)
-    d["patch"] = patch
-    d["text"] = c.catalog.bound("whatif.renew", _RENEW).render(
-        ("KAZTEST", to, on, have.get("valid_until") or "—")
-    )
-    return d
+    on = _day(c.profile.date)
+    return {
+        "type": "change",
+        "requirement": r.id,
+        "field": "kaztest.date",
+        "from": have.get("date"),
+        "to": on,
+        "patch": patch,
+        "text": _texts(c.catalog).renew.render(("KAZTEST", to, on, have.get("valid_until") or "—")),
+    }
 
 
 def _fix_kaztest_score(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any] | None:
@@ -246,21 +281,25 @@ def _fix_kaztest_score(c: _Ctx, r: RequirementResult, req: RequirementDef) -> di
     k = p.kaztest
     if k is None or k.score is None or req.minimum is None:
         return None
-    to = max(req.minimum, k.score)
+    score = k.score
+    to = score if score > req.minimum else req.minimum
     kpatch: dict[str, Any] = {"score": to}
     patch = {"kaztest": kpatch}
-    have = r.have if isinstance(r.have, dict) else {}
-    if r.msg_key in ("cert.expired", "cert.not_yet"):
-        kpatch["date"] = p.date.isoformat()
+    have = r.have if type(r.have) is dict else {}
+    if r.msg_key == "cert.expired" or r.msg_key == "cert.not_yet":
+        kpatch["date"] = _day(p.date)
         return _renew_kaztest(c, r, have, _s(to), patch)
-    if _stale(have, p):
-        kpatch["date"] = p.date.isoformat()
-    d = _change(r, "kaztest.score", k.score, to)
-    d["patch"] = patch
-    d["text"] = c.catalog.bound("whatif.kaztest", _KAZTEST).render(
-        (_s(k.score), _s(to), _s(req.max_score))
-    )
-    return d
+    if _kaztest_stale(c):
+        kpatch["date"] = _day(p.date)
+    return {
+        "type": "change",
+        "requirement": r.id,
+        "field": "kaztest.score",
+        "from": score,
+        "to": to,
+        "patch": patch,
+        "text": _texts(c.catalog).kaztest.render((_s(score), _s(to), _s(req.max_score))),
+    }
 
 
 def _fix_kaztest_blocks(c: _Ctx, r: RequirementResult, req: RequirementDef) -> list[dict[str, Any]]:
@@ -268,25 +307,34 @@ def _fix_kaztest_blocks(c: _Ctx, r: RequirementResult, req: RequirementDef) -> l
     k = p.kaztest
     if k is None or k.blocks is None:
         return []
-    have = r.have if isinstance(r.have, dict) else {}
-    if r.msg_key in ("cert.expired", "cert.not_yet"):
-        return [_renew_kaztest(c, r, have, "60 %", {"kaztest": {"date": p.date.isoformat()}})]
+    if r.msg_key == "cert.expired" or r.msg_key == "cert.not_yet":
+        have = r.have if type(r.have) is dict else {}
+        return [_renew_kaztest(c, r, have, "60 %", {"kaztest": {"date": _day(p.date)}})]
     out = []
-    stale = _stale(have, p)
+    stale: bool | None = None
     given = k.blocks
-    catalog = c.catalog
+    texts: _Texts | None = None
     for b, lo, _hi in req.blocks:
         v = given.get(b)
         if v is not None and v < lo:
+            if stale is None:
+                stale = _kaztest_stale(c)
+            if texts is None:
+                texts = _texts(c.catalog)
             kpatch: dict[str, Any] = {"blocks": {b: lo}}
             if stale:  # the new result also has to be valid
-                kpatch["date"] = p.date.isoformat()
-            d = _change(r, "kaztest.blocks." + b, v, lo)
-            d["patch"] = {"kaztest": kpatch}
-            d["text"] = catalog.bound("whatif.kaztest_block", _BLOCK).render(
-                (catalog.text("block." + b), _s(v), _s(lo))
+                kpatch["date"] = _day(p.date)
+            out.append(
+                {
+                    "type": "change",
+                    "requirement": r.id,
+                    "field": "kaztest.blocks." + b,
+                    "from": v,
+                    "to": lo,
+                    "patch": {"kaztest": kpatch},
+                    "text": texts.kaztest_block.render((texts.blocks[b], _s(v), _s(lo))),
+                }
             )
-            out.append(d)
     return out
 
 
@@ -296,19 +344,29 @@ def _fix_gpa(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, An
     if g is None or not isinstance(need, dict) or "min" not in need:
         return None
     to = need["min"]
-    d = _change(r, "gpa.value", g.value, to)
-    d["patch"] = {"gpa": {"value": to}}
-    d["text"] = c.catalog.bound("whatif.gpa", _GPA).render((_s(g.value), _s(to), _s(g.scale)))
-    return d
+    return {
+        "type": "change",
+        "requirement": r.id,
+        "field": "gpa.value",
+        "from": g.value,
+        "to": to,
+        "patch": {"gpa": {"value": to}},
+        "text": _texts(c.catalog).gpa.render((_s(g.value), _s(to), _s(g.scale))),
+    }
 
 
 def _fix_flag(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any] | None:
     if req.field is None:
         return None
-    d = _change(r, req.field, r.have, True)
-    d["patch"] = _nest(req.field, True)
-    d["text"] = _bound(req, "whatif.flag", c.catalog).render(())
-    return d
+    return {
+        "type": "change",
+        "requirement": r.id,
+        "field": req.field,
+        "from": r.have,
+        "to": True,
+        "patch": _nest(req.field, True),
+        "text": _bound(req, "whatif.flag", c.catalog).render(()),
+    }
 
 
 def _eligible_in(track: Track, c: _Ctx, cache: dict[str, RequirementResult]) -> bool:
@@ -334,24 +392,26 @@ def suggest(
     """What-if suggestions for a not-eligible result (see the module docstring)."""
 
     out: list[dict[str, Any]] = []
+    failing = [r for r in res.requirements if r.status == UNMET and r.req is not None]
     targets: dict[str, float] = {}
-    for r in res.requirements:
+    for r in failing:
         q = r.req
-        if r.status == UNMET and q is not None and q.kind == "min_months" and q.field and q.minimum:
-            targets[q.field] = max(targets.get(q.field, 0.0), q.minimum)
-    for r in res.requirements:
-        if r.status != UNMET or r.req is None:
-            continue
+        if q is not None and q.kind == "min_months" and q.field and q.minimum:
+            t = targets.get(q.field, 0.0)
+            targets[q.field] = t if t >= q.minimum else q.minimum
+    for r in failing:
         req = r.req
+        if req is None:
+            continue
         kind = req.kind
-        if kind == "flag":
-            f = _fix_flag(c, r, req)
-            if f is not None:
-                out.append(f)
-        elif kind == "min_months":
+        if kind == "min_months":
             m = _fix_months(c, r, req, targets)
             if m is not None:
                 out.append(m)
+        elif kind == "flag":
+            f = _fix_flag(c, r, req)
+            if f is not None:
+                out.append(f)
         elif kind == "foreign_language":
             out.append(_fix_language(c, r, req))
         elif kind == "kaztest_score":
