@@ -951,16 +951,29 @@ def cpu_used(
 
 
 class LoadSampler(threading.Thread):
-    """The machine's load average and this run's CPU, every few seconds."""
+    """The machine's load average and the CPU of this run's processes, every few seconds (so
+    a PostgreSQL backend that ends with its connection still counts up to its last sample)."""
 
-    def __init__(self) -> None:
+    def __init__(self, processes: list[subprocess.Popen[bytes]], database: str) -> None:
         super().__init__(daemon=True)
+        self.processes, self.database = processes, database
         self.samples: list[float] = []
+        self.seen: dict[str, dict[int, float]] = defaultdict(dict)
         self.stop = threading.Event()
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        """The CPU per process now, or when last seen for a process that has ended."""
+        now = cpu_snapshot(self.processes, self.database)
+        for group, times in now.items():
+            seen = self.seen[group]
+            for pid, cpu in times.items():
+                seen[pid] = max(cpu, seen.get(pid, 0.0))
+        return {group: dict(times) for group, times in self.seen.items()}
 
     def run(self) -> None:
         while not self.stop.wait(5):
             self.samples.append(os.getloadavg()[0])
+            self.snapshot()
 
 
 # --- measurement -------------------------------------------------------------------------------
@@ -1212,7 +1225,6 @@ def main(argv: list[str] | None = None) -> int:
         load.submitters.put(submitter)
     for user in fixture.sign_in_users:
         load.sign_ins.put(user)
-    sampler = LoadSampler()
     with servers(args, env, run_dir, port) as processes:
         print(
             f"load: {args.clients} clients for {args.duration:.0f} s against "
@@ -1232,8 +1244,9 @@ def main(argv: list[str] | None = None) -> int:
                 thread.join()
             load.phase = "load"
             print(f"{load.drafts.qsize()} drafts ready")
+        sampler = LoadSampler(processes, database.name)
+        cpu_before = sampler.snapshot()
         sampler.start()
-        cpu_before = cpu_snapshot(processes, database.name)
         began = time.monotonic()
         load.stop_at = began + args.duration
         load.hard_stop_at = load.stop_at + 120
@@ -1246,7 +1259,7 @@ def main(argv: list[str] | None = None) -> int:
         for thread in threads:
             thread.join(timeout=max(0.0, load.hard_stop_at + args.timeout - time.monotonic()))
         seconds = time.monotonic() - began
-        cpu_after = cpu_snapshot(processes, database.name)
+        cpu_after = sampler.snapshot()
         ledger.close()
         acknowledged = sorted(
             {
@@ -1257,7 +1270,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"load done: {len(acknowledged)} submissions in {seconds:.1f} s; waiting for checks")
         drain = wait_for_checks(acknowledged, args.drain_timeout)
-        cpu_drained = cpu_snapshot(processes, database.name)
+        cpu_drained = sampler.snapshot()
         sampler.stop.set()
         lag = check_lag(acknowledged)
     codes.close()
