@@ -90,7 +90,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
-        "--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+        help="PostgreSQL on a loopback address; its name must end in _load (it is re-created)",
     )
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--duration", type=float, default=60, help="seconds of load")
@@ -1160,7 +1162,9 @@ def write_report(run_dir: Path, result: dict[str, Any]) -> None:
         "|---|---|---|---|---|---|---|---|",
     ]
     for kind, st in result["requests"].items():
-        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(st["statuses"].items()))
+        statuses = ", ".join(
+            f"{'no answer' if k == 'None' else k}: {v}" for k, v in sorted(st["statuses"].items())
+        )
         lines.append(
             f"| {kind} | {st['ok']} | {st['per_second']} | {fmt(st['p50'])} | {fmt(st['p95'])} "
             f"| {fmt(st['p99'])} | {fmt(st['max'])} | {statuses} |"
@@ -1313,7 +1317,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_seconds": cpu_used(cpu_before, cpu_after),
         "cpu_seconds_with_drain": cpu_used(cpu_before, cpu_drained),
         "check_lag": lag,
-        "load_average_max": max(sampler.samples, default=None),
+        "load_average_max": round(max(sampler.samples, default=0.0), 2),
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "reconcile_exit": reconcile.returncode,
         "reconcile": (reconcile.stdout + reconcile.stderr).strip().splitlines(),
