@@ -41,6 +41,7 @@ INCOMPLETE = "incomplete"
 _T = TypeVar("_T")
 _ONE_DAY = _dt.timedelta(days=1)
 _EPS = 1e-9
+_INF = float("inf")
 _LANG_NAMES = {
     "ielts": "IELTS",
     "ielts_indicator": "IELTS Indicator",
@@ -125,7 +126,7 @@ def _float_text(x: float) -> str:
 def _num(x: float | None) -> str:
     """Human form of a score: as written (6.0 stays 6.0, 105 stays 105)."""
     if type(x) is float:
-        return _float_text(x)
+        return _FLOAT_TEXT.get(x) or _float_text(x)
     return "—" if x is None else str(x)
 
 
@@ -535,7 +536,7 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
     given = k.blocks
     state, until = _validity(k.date, c.rs.validity["kaztest"], p.date)
     have = {"blocks": dict(given), "date": _iso(k.date), "valid_until": _iso(until)}
-    failed = [(b, lo, given[b]) for b, lo, _hi in blocks if b in given and given[b] + _EPS < lo]
+    failed = [(b, lo, given[b]) for b, lo, _hi in blocks if given.get(b, _INF) + _EPS < lo]
     if failed:
         have["failed"] = [b for b, _, _ in failed]
         return RequirementResult(
@@ -548,7 +549,7 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
             lambda: (_block_names(cat, ((b, f" {_num(v)} < {_num(lo)}") for b, lo, v in failed)),),
             cat,
         )
-    over = [(b, hi) for b, _lo, hi in blocks if b in given and given[b] > hi + _EPS]
+    over = [(b, hi) for b, _lo, hi in blocks if given.get(b, -_INF) > hi + _EPS]
     if over:
         return RequirementResult(
             req,
@@ -987,16 +988,21 @@ def evaluate(
         return Result(
             NOT_ELIGIBLE, rs, p, None, [_category_problem(rs, p, c)], None, c, None, what_if
         )
+    # every requirement of the track (a track names each definition once), shared with
+    # what-if through ``cache``
+    checks = _CHECKS
     cache: dict[str, RequirementResult] = {}
-    reqs = evaluate_track(track, c, cache)
-    verdict = ELIGIBLE
-    for r in reqs:
+    reqs: list[RequirementResult] = []
+    unmet = unknown = False
+    for req in track.requirements:
+        r = cache[req.key] = checks[req.kind](req, c)
+        reqs.append(r)
         s = r.status
         if s == UNMET:
-            verdict = NOT_ELIGIBLE
-            break
-        if s == UNKNOWN:
-            verdict = INCOMPLETE
+            unmet = True
+        elif s == UNKNOWN:
+            unknown = True
+    verdict = NOT_ELIGIBLE if unmet else INCOMPLETE if unknown else ELIGIBLE
     return Result(
         verdict,
         rs,

@@ -948,6 +948,10 @@ def _requirement(
         base["table"] = table
         base["min_level"] = lvl
         base["lang_minimums"] = table.minimums(lvl)
+        base["lang_alternatives"] = {
+            t: tuple((u, m) for u, m in base["lang_minimums"].items() if u != t)
+            for t in base["lang_minimums"]
+        }
         for t in base["lang_minimums"]:
             if t not in validity:
                 ctx.err(m.line, f"{where}: certificate_validity has no entry for {t}")

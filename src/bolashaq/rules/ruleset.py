@@ -111,6 +111,8 @@ class RequirementDef:
     min_level: int = 0
     #: minimum score per accepted test for min_level (precomputed)
     lang_minimums: Mapping[str, float] = dc_field(default_factory=dict)
+    #: per accepted test, the other accepted tests with their minimums (what-if alternatives)
+    lang_alternatives: Mapping[str, tuple[tuple[str, float], ...]] = dc_field(default_factory=dict)
     gpa_scales: tuple[tuple[float, float], ...] = ()
     manual_review_scales: tuple[float, ...] = ()
     line: int = 0

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import (
     _CHECKS,
+    _FLOAT_TEXT,
     ELIGIBLE,
     INCOMPLETE,
     MET,
@@ -68,13 +69,17 @@ def _nest(path: str, value: Any) -> dict[str, Any]:
 
 
 def _s(x: Any) -> str:
+    if type(x) is float:
+        if x.is_integer() and abs(x) >= 10:
+            return str(int(x))
+        return _FLOAT_TEXT.get(x) or _float_text(x)
     if type(x) is int:
         return str(x)
     if x is None:
         return "—"
     if isinstance(x, float) and x.is_integer() and abs(x) >= 10:
         return str(int(x))
-    return _float_text(x) if type(x) is float else str(x)
+    return str(x)
 
 
 class _Texts:
@@ -172,7 +177,7 @@ def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[st
             "from": None,
             "to": {"test": test, "score": mins[test]},
             "test": test,
-            "alternatives": [{"test": t, "score": m} for t, m in mins.items() if t != test],
+            "alternatives": [{"test": t, "score": m} for t, m in req.lang_alternatives[test]],
             "patch": {
                 "foreign_language": [
                     *_certs_json(certs),
@@ -186,7 +191,7 @@ def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[st
     m = mins[test]
     to = score if score > m else m
     have = r.have[i] if type(r.have) is list and i < len(r.have) else {}
-    stale = have.get("validity") in ("expired", "not_yet", "no_date")
+    stale = have.get("validity", "valid") != "valid"  # expired, not_yet or no_date
     if len(certs) == 1:
         patch_certs = [
             {
@@ -199,7 +204,7 @@ def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[st
         patch_certs = _certs_json(certs)
         fixed = cert.date if cert.date is not None and not stale else on
         patch_certs[i] = {"test": test, "score": to, "date": _day(fixed)}
-    alternatives = [{"test": t, "score": m} for t, m in mins.items() if t != test]
+    alternatives = [{"test": t, "score": m} for t, m in req.lang_alternatives[test]]
     if stale and score >= m:
         return {
             "type": "change",
