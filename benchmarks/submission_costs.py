@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import sys
 import time
@@ -147,6 +148,7 @@ def main() -> int:
     task_cpu = (time.process_time() - django_before, backend_cpu(backend) - pg_before)
     tasks = DBTaskResult.objects.count()  # the check and a notice for each state change
     connection.close()
+    shutil.rmtree(run_dir / "var" / "media", ignore_errors=True)
 
     print()
     print("| step | Django CPU (median) | PostgreSQL CPU (mean) | count |")
