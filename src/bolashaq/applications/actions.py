@@ -33,17 +33,33 @@ class WindowClosed(DomainError):
 
 
 def application_create(
-    *, acting_user: User, applicant: User, intake: Intake, category: str
+    *,
+    acting_user: User,
+    applicant: User,
+    intake: Intake,
+    category: str,
+    answers: dict[str, Any] | None = None,
 ) -> Application:
     with transaction.atomic():
         application = Application.objects.create(
-            applicant=applicant, intake=intake, programme=intake.programme, category=category
+            applicant=applicant,
+            intake=intake,
+            programme=intake.programme,
+            category=category,
+            answers=answers or {},
         )
+        # Answers are personal data: the log names the prefilled sections and their digest.
         audit_record(
             acting_user=acting_user,
             action="application.create",
             target=application,
-            new={"intake": intake.code, "programme": intake.programme, "category": category},
+            new={
+                "intake": intake.code,
+                "programme": intake.programme,
+                "category": category,
+                "prefilled": sorted(answers or {}),
+                "digest": _digest(answers or {}),
+            },
         )
     return application
 
@@ -93,9 +109,20 @@ def application_start(*, acting_user: User, intake: Intake, category: str) -> Ap
     )
     if existing is not None:
         return existing
+    # What the account already holds fills the personal details; the applicant checks them.
+    personal = {
+        "last_name": acting_user.last_name,
+        "first_name": acting_user.first_name,
+        "patronymic": acting_user.patronymic,
+        "birth_date": acting_user.birth_date.isoformat() if acting_user.birth_date else "",
+    }
     try:
         application = application_create(
-            acting_user=acting_user, applicant=acting_user, intake=intake, category=category
+            acting_user=acting_user,
+            applicant=acting_user,
+            intake=intake,
+            category=category,
+            answers={"personal": personal},
         )
     except IntegrityError:
         # A second tab started the same application a moment earlier: that one is the draft.
@@ -107,16 +134,6 @@ def application_start(*, acting_user: User, intake: Intake, category: str) -> Ap
         if existing is None:
             raise
         return existing
-    # What the account already holds fills the personal details; the applicant checks them.
-    application.answers = {
-        "personal": {
-            "last_name": acting_user.last_name,
-            "first_name": acting_user.first_name,
-            "patronymic": acting_user.patronymic,
-            "birth_date": acting_user.birth_date.isoformat() if acting_user.birth_date else "",
-        }
-    }
-    application.save(update_fields=["answers"])
     return application
 
 
