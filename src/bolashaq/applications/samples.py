@@ -86,9 +86,7 @@ def fill_answers(
     return application
 
 
-def upload_documents(
-    *, applicant: User, application: Application, size: int = 0
-) -> list[Any]:
+def upload_documents(*, applicant: User, application: Application, size: int = 0) -> list[Any]:
     """Upload one sample PDF for every document on the application's checklist."""
     from bolashaq.documents.actions import document_upload
 
