@@ -214,12 +214,48 @@ def batch(profiles: list[dict[str, Any]], *, full: bool) -> tuple[float, dict[st
     return wall, counts
 
 
+def repeat(workload: str, n: int) -> int:
+    """Set up as usual, then run one workload ``n`` times (see ``--repeat``)."""
+    load_rule_sets()
+    profiles = generate(3000, 2026)
+    for p in profiles[:200]:  # warm caches
+        evaluate(p).to_dict()
+    for _ in range(50):
+        evaluate(ELIGIBLE).to_dict()
+        evaluate(NOT_ELIGIBLE).to_dict()
+    if workload == "eligible":
+        for _ in range(n):
+            evaluate(ELIGIBLE).to_dict()
+    elif workload == "not-eligible":
+        for _ in range(n):
+            evaluate(NOT_ELIGIBLE).to_dict()
+    elif workload == "mixed":
+        for p in profiles[1000 : 1000 + n]:
+            evaluate(p).to_dict()
+    elif workload == "mixed-verdict":
+        for p in profiles[1000 : 1000 + n]:
+            _ = evaluate(p).verdict
+    else:
+        print(f"unknown workload {workload!r}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=20000)
     ap.add_argument("--batch", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument(
+        "--repeat",
+        nargs=2,
+        metavar=("WORKLOAD", "N"),
+        help="only run WORKLOAD (eligible, not-eligible, mixed or mixed-verdict) N times, "
+        "untimed: for counting instructions under valgrind (run with N and with 0)",
+    )
     args = ap.parse_args()
+    if args.repeat:
+        return repeat(args.repeat[0], int(args.repeat[1]))
 
     t0 = time.perf_counter()
     load_rule_sets()
