@@ -59,7 +59,7 @@ class Bound:
 
     __slots__ = ("_fmts", "_memo", "_picks", "fixed", "key", "names")
 
-    _MEMO_LIMIT = 4096
+    _MEMO_LIMIT = 1024
 
     def __init__(
         self,
