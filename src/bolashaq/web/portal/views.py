@@ -149,7 +149,6 @@ def _section_context(app: Application, section: str, form: forms.Form) -> dict[s
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything that will be submitted; the code is sent for the hash of exactly this."""
     app = _application(request, pk)
-    readiness = application_readiness(app)
     sign_form: SignForm | None = None
     status = 200
     if request.method == "POST" and app.state == State.DRAFT:
@@ -165,18 +164,17 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(
                 request, _("We sent a 6-digit code to your phone. It is valid 10 minutes.")
             )
-    return render(
-        request,
-        "web/portal/review.html",
-        {
-            "application": app,
-            "readiness": readiness,
-            "sections": _answers_for_review(app),
-            "result": application_rules_result(app).to_dict(),
-            "sign_form": sign_form,
-        },
-        status=status,
-    )
+    return render(request, "web/portal/review.html", _review_context(app, sign_form), status=status)
+
+
+def _review_context(app: Application, sign_form: SignForm | None) -> dict[str, Any]:
+    return {
+        "application": app,
+        "readiness": application_readiness(app),
+        "sections": _answers_for_review(app),
+        "result": application_rules_result(app).to_dict(),
+        "sign_form": sign_form,
+    }
 
 
 def _answers_for_review(app: Application) -> list[dict[str, Any]]:
@@ -229,17 +227,10 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         messages.error(request, str(exc.message))
+        # A changed application must be reviewed again: no code form for the old version.
+        sign_form = form if exc.code != "changed_since_review" else None
         return render(
-            request,
-            "web/portal/review.html",
-            {
-                "application": app,
-                "readiness": application_readiness(app),
-                "sections": _answers_for_review(app),
-                "result": application_rules_result(app).to_dict(),
-                "sign_form": form if exc.code != "changed_since_review" else None,
-            },
-            status=exc.status,
+            request, "web/portal/review.html", _review_context(app, sign_form), status=exc.status
         )
     messages.success(
         request, _("Your application is submitted. The automatic check answers within a minute.")
