@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,12 @@ class User(AbstractUser):
                 condition=models.Q(role__in=Role.values), name="accounts_user_role_valid"
             ),
         ]
+
+    @property
+    def message_language(self) -> str:
+        """The language to write to this person in: theirs, or the site's default if unknown."""
+        available = {code for code, _name in settings.LANGUAGES}
+        return self.language if self.language in available else settings.LANGUAGE_CODE
 
     @property
     def display_name(self) -> str:

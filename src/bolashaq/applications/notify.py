@@ -72,11 +72,6 @@ def application_url(application: Application) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _language(code: str) -> str:
-    available = {lang for lang, _name in settings.LANGUAGES}
-    return code if code in available else settings.LANGUAGE_CODE
-
-
 def _deadline(application: Application, event: AuditEvent) -> datetime | None:
     """The operator's deadline: the one recorded for the referral, else the application's."""
     return referral_deadline(event) or application.review_due_at
@@ -150,7 +145,7 @@ def application_notify(*, application_id: int, event_id: int) -> str:
     key = str(event.pk)
     url = application_url(application)
     failures: list[Exception] = []
-    with translation.override(_language(user.language)):
+    with translation.override(user.message_language):
         language = translation.get_language() or settings.LANGUAGE_CODE
         due = _deadline(application, event) if state == State.IN_REVIEW else None
         deadline = dateformat.format(timezone.localtime(due, ASTANA), DATE_FORMAT) if due else ""

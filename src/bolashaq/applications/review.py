@@ -407,10 +407,8 @@ def _mail_staff(cases: list[tuple[int, datetime | None]]) -> None:
         email=""
     )
     site = str(getattr(settings, "SITE_URL", "")).rstrip("/")
-    available = {code for code, _name in settings.LANGUAGES}
     for user in recipients:
-        language = user.language if user.language in available else settings.LANGUAGE_CODE
-        with translation.override(language):
+        with translation.override(user.message_language):
             subject, body = _escalation_text(cases, site)
         try:
             send_mail(subject, body, None, [user.email])
