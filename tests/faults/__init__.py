@@ -1,0 +1,1 @@
+"""Fault injection: a killed worker, a hanging gateway, a full disk, … then reconciled."""
