@@ -48,22 +48,30 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from tests.faults.client import (  # noqa: E402 (after the path is set)
+    Answer,
+    Http,
+    Ledger,
+    free_port,
+    multipart,
+    process_children,
+)
+from tests.faults.client import sha256 as _sha256  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bolashaq_load"
 PASSWORD = "load-test-password-2026"  # noqa: S105 (the prepared sign-in users' password)
@@ -236,13 +244,6 @@ class Database:
         return f"PostgreSQL {row[0]} (max_connections {cores[0]})"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def server_env(args: argparse.Namespace, run_dir: Path, port: int) -> dict[str, str]:
     """Production-like settings; every variable the settings read is set, so no .env leaks in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
@@ -386,81 +387,6 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> Fixture:
 # --- HTTP --------------------------------------------------------------------------------------
 
 
-@dataclass
-class Answer:
-    status: int | None
-    latency: float
-    at: float
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    error: str = ""
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
-
-    @property
-    def error_code(self) -> str:
-        data = self.json()
-        if isinstance(data, dict) and isinstance(data.get("error"), dict):
-            return str(data["error"].get("code", ""))
-        return ""
-
-
-class Http:
-    """One keep-alive connection per client thread."""
-
-    def __init__(self, port: int, timeout: float) -> None:
-        self.port, self.timeout = port, timeout
-        self.conn: HTTPConnection | None = None
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Answer:
-        at = time.time()
-        started = time.perf_counter()
-        try:
-            if self.conn is None:
-                self.conn = HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-            self.conn.request(method, path, body=body, headers=headers or {})
-            response = self.conn.getresponse()
-            data = response.read()
-            received: dict[str, str] = {}
-            for name, value in response.getheaders():
-                name = name.lower()
-                received[name] = f"{received[name]}, {value}" if name in received else value
-            answer = Answer(response.status, time.perf_counter() - started, at, received, data)
-            if response.will_close:
-                self.close()
-            return answer
-        except (OSError, HTTPException) as exc:
-            self.close()
-            return Answer(None, time.perf_counter() - started, at, error=type(exc).__name__)
-
-
-def multipart(field_name: str, filename: str, data: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
-        f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'
-    ).encode()
-    return (
-        head + data + f"\r\n--{boundary}--\r\n".encode(),
-        f"multipart/form-data; boundary={boundary}",
-    )
-
-
 class Documents:
     """Sample PDFs of two sizes; every upload gets unique bytes (a serial in the filler)."""
 
@@ -517,24 +443,6 @@ class Codes:
 
 
 # --- the ledger and the clients ----------------------------------------------------------------
-
-
-class Ledger:
-    def __init__(self, path: Path) -> None:
-        self.handle = path.open("a", encoding="utf-8")
-        self.lock = threading.Lock()
-        self.requests: list[dict[str, Any]] = []
-
-    def write(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, separators=(",", ":")) + "\n"
-        with self.lock:
-            self.handle.write(line)
-            self.handle.flush()
-            if record.get("kind") == "request":
-                self.requests.append(record)
-
-    def close(self) -> None:
-        self.handle.close()
 
 
 class Aborted(Exception):
@@ -809,12 +717,6 @@ class Load:
             http.close()
 
 
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
 def _cookies(header: str) -> str:
     # http.client joins several Set-Cookie headers with ", "; keep each name=value.
     pairs = re.findall(r"(?:^|,\s*)([A-Za-z0-9_\-]+)=([^;,]*)", header)
@@ -893,15 +795,6 @@ def wait_healthy(port: int, processes: list[subprocess.Popen[bytes]]) -> None:
     raise SystemExit(f"/healthz never turned green: {last.status if last else None}")
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = defaultdict(list)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            tree[int(fields[1])].append(int(stat.parent.name))
-    return tree
-
-
 def _cpu(pid: int) -> float:
     """User and system CPU seconds of one process (0 when it is gone)."""
     try:
@@ -916,7 +809,7 @@ def cpu_snapshot(
 ) -> dict[str, dict[int, float]]:
     """CPU seconds so far, per process, of the web server (with its workers), the task workers,
     this database's PostgreSQL backends and this client process."""
-    tree = _children()
+    tree = process_children()
 
     def with_descendants(pid: int) -> list[int]:
         found, todo = [], [pid]
