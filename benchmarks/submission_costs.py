@@ -16,6 +16,7 @@ Like the load test it re-creates a database whose name must end in ``_load`` (de
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import re
 import shutil
@@ -37,10 +38,11 @@ from submission_load import (
     Documents,
     Submitter,
     manage,
-    multipart,
     prepare,
     server_env,
 )
+
+from tests.faults.client import multipart
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bolashaq_costs_load"
 
@@ -56,6 +58,12 @@ def main() -> int:
     parser.add_argument("--applicants", type=int, default=40)
     parser.add_argument("--big-size", type=int, default=1024 * 1024)
     parser.add_argument("--small-size", type=int, default=20_000)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile each step (cProfile, CPU time) into var/loadtest/costs/<step>.prof",
+    )
+    parser.add_argument("--sql", action="store_true", help="print each step's SQL once")
     args = parser.parse_args()
     if not 5 <= args.applicants <= 500:
         parser.error("--applicants must be 5..500")
@@ -92,11 +100,28 @@ def main() -> int:
         cursor.execute("SELECT pg_backend_pid()")
         backend = int(cursor.fetchone()[0])
     costs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    queries: dict[str, list[int]] = defaultdict(list)
+    executed: list[str] = []
+
+    def count_queries(execute: Callable[..., Any], sql: str, *rest: Any) -> Any:
+        executed.append(sql)
+        return execute(sql, *rest)
+
+    profiles: dict[str, cProfile.Profile] = defaultdict(lambda: cProfile.Profile(time.process_time))
 
     def measure(kind: str, ok: int, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         django_before, pg_before = time.process_time(), backend_cpu(backend)
-        response = call(*args, **kwargs)
+        executed.clear()
+        with connection.execute_wrapper(count_queries):
+            if args_profile:
+                response = profiles[kind].runcall(call, *args, **kwargs)
+            else:
+                response = call(*args, **kwargs)
         costs[kind].append((time.process_time() - django_before, backend_cpu(backend) - pg_before))
+        queries[kind].append(len(executed))
+        if show_sql and len(costs[kind]) == 1:
+            for sql in executed:
+                print(f"  {kind}: {sql[:170]}")
         if response.status_code != ok:
             raise SystemExit(f"{kind}: {response.status_code} {response.content[:300]!r}")
         return response
@@ -108,6 +133,7 @@ def main() -> int:
             raise SystemExit(f"no code was sent to {phone}")
         return found.group(1)
 
+    args_profile, show_sql = args.profile, args.sql
     documents = Documents(args.big_size, args.small_size)
     print(f"measuring {args.applicants} submissions and sign-ins ...")
 
@@ -148,18 +174,21 @@ def main() -> int:
     task_cpu = (time.process_time() - django_before, backend_cpu(backend) - pg_before)
     tasks = DBTaskResult.objects.count()  # the check and a notice for each state change
     connection.close()
+    for kind, profile in profiles.items():
+        profile.dump_stats(run_dir / f"{kind.replace(' ', '_')}.prof")
     shutil.rmtree(run_dir / "var" / "media", ignore_errors=True)
 
     print()
-    print("| step | Django CPU (median) | PostgreSQL CPU (mean) | count |")
-    print("|---|---|---|---|")
+    print("| step | Django CPU (median) | PostgreSQL CPU (mean) | queries (mean) | count |")
+    print("|---|---|---|---|---|")
     per_submission = [0.0, 0.0]
     steps = {"start": 1, "section": 5, "upload (big)": 3, "upload (small)": 3}
     steps.update({"sign_request": 1, "submit": 1})
     for kind, rows in costs.items():
         django = statistics.median(r[0] for r in rows)
         pg = statistics.fmean(r[1] for r in rows)
-        print(f"| {kind} | {django * 1000:.1f} ms | {pg * 1000:.1f} ms | {len(rows)} |")
+        sql = statistics.fmean(queries[kind])
+        print(f"| {kind} | {django * 1000:.1f} ms | {pg * 1000:.1f} ms | {sql:.1f} | {len(rows)} |")
         if kind in steps:
             per_submission[0] += django * steps[kind]
             per_submission[1] += pg * steps[kind]
