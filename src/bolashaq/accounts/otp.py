@@ -30,7 +30,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
@@ -174,12 +173,17 @@ def _lock_user(user: User) -> None:
 def _failures(user: User, purpose: str, now: datetime) -> list[datetime]:
     """Times of the failures that count now: in the window and after the last success."""
     since = now - timedelta(seconds=settings.OTP_LOCKOUT_SECONDS)
+    # One query: the window holds few attempts (failures stop at the lock-out, and each
+    # success needs a new code, which the resend interval spaces out).
     attempts = OtpAttempt.objects.filter(user=user, purpose=purpose, at__gt=since)
-    last_success = attempts.filter(succeeded=True).aggregate(at=Max("at"))["at"]
-    failures = attempts.filter(succeeded=False)
-    if last_success is not None:
-        failures = failures.filter(at__gt=last_success)
-    return sorted(failures.values_list("at", flat=True))
+    rows = sorted(attempts.values_list("at", "succeeded"))
+    successes = [at for at, succeeded in rows if succeeded]
+    last_success = successes[-1] if successes else None
+    return [
+        at
+        for at, succeeded in rows
+        if not succeeded and (last_success is None or at > last_success)
+    ]
 
 
 def _locked_error(failures: list[datetime], now: datetime) -> OtpLocked | None:

@@ -59,13 +59,14 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def api_token_user(secret: str) -> User | None:
-    token = (
+def api_token_for(secret: str) -> ApiToken | None:
+    """The live token with this secret, its user loaded; ``None`` if unknown or revoked."""
+    return (
         ApiToken.objects.select_related("user")
         .filter(key_hash=token_hash(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    return token.user if token else None
+
 
 
 def username_pseudonym(username: str) -> str:

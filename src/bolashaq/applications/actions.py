@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -25,6 +26,9 @@ from bolashaq.applications.states import Event, State, next_state
 from bolashaq.audit.actions import audit_record
 from bolashaq.competitions.models import Intake
 from bolashaq.core.errors import Conflict, DomainError, NotAllowed, NotFound
+
+if TYPE_CHECKING:
+    from bolashaq.documents.models import Document
 
 
 class WindowClosed(DomainError):
@@ -205,9 +209,20 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def application_content_hash(application: Application) -> str:
-    """SHA-256 of exactly what is submitted: the answers, the choices and each document's hash."""
+def application_content_hash(
+    application: Application, *, current: Mapping[str, Document] | None = None
+) -> str:
+    """SHA-256 of exactly what is submitted: the answers, the choices and each document's hash.
+
+    ``current``: the application's current documents by slot, if the caller has read them.
+    """
     from bolashaq.documents.selectors import document_hashes
+
+    hashes = (
+        document_hashes(application)
+        if current is None
+        else {slot: current[slot].sha256 for slot in sorted(current)}
+    )
 
     return _digest(
         {
@@ -217,7 +232,7 @@ def application_content_hash(application: Application) -> str:
             "programme": application.programme,
             "category": application.category,
             "answers": application.answers,
-            "documents": document_hashes(application),
+            "documents": hashes,
         }
     )
 
@@ -226,16 +241,18 @@ def application_sign_request(*, acting_user: User, application: Application) -> 
     """Send the applicant a code bound to the hash of this version; return the hash."""
     from bolashaq.accounts.otp import OtpPurpose, otp_send
     from bolashaq.applications.selectors import application_readiness
+    from bolashaq.documents.selectors import documents_current
 
     with transaction.atomic():
         locked = _owned_draft(acting_user, application.pk)
-        readiness = application_readiness(locked)
+        current = documents_current(locked)
+        readiness = application_readiness(locked, current=current)
         if not readiness.ready:
             raise Conflict(
                 _("Complete every section and upload every document before you sign."),
                 code="not_ready",
             )
-        content_hash = application_content_hash(locked)
+        content_hash = application_content_hash(locked, current=current)
     otp_send(user=acting_user, purpose=OtpPurpose.SIGN_APPLICATION, binding=content_hash)
     return content_hash
 
@@ -250,6 +267,7 @@ def application_submit(
     """
     from bolashaq.accounts.otp import OtpPurpose, otp_check
     from bolashaq.applications.selectors import application_readiness
+    from bolashaq.documents.selectors import documents_current
 
     with transaction.atomic():
         locked = (
@@ -264,7 +282,8 @@ def application_submit(
             return locked  # already submitted: the same answer for the retry
         if locked.state != State.DRAFT:
             next_state(locked.state, Event.SUBMIT)  # raises IllegalTransition with the reason
-        if application_content_hash(locked) != content_hash:
+        current = documents_current(locked)
+        if application_content_hash(locked, current=current) != content_hash:
             raise Conflict(
                 _(
                     "The application changed after you opened the review page. "
@@ -274,7 +293,7 @@ def application_submit(
             )
         _require_window_open(locked.intake)
         _require_no_award(acting_user, locked.programme)
-        if not application_readiness(locked).ready:
+        if not application_readiness(locked, current=current).ready:
             raise Conflict(
                 _("Complete every section and upload every document before you sign."),
                 code="not_ready",
@@ -293,19 +312,20 @@ def application_submit(
             locked = application_transition(
                 acting_user=acting_user, application=locked, event=Event.SUBMIT
             )
-            application_id = locked.pk
-            transaction.on_commit(
-                lambda: _enqueue_check(application_id=application_id, content_hash=content_hash)
-            )
+            _enqueue_check(application_id=locked.pk, content_hash=content_hash)
     if refusal is not None:
         raise refusal
     return locked
 
 
 def _enqueue_check(*, application_id: int, content_hash: str) -> None:
+    """Queue the check with the submission, so a crash after the commit cannot lose it."""
     from bolashaq.applications.checks import application_check
+    from bolashaq.core.tasks import enqueue_with_transaction
 
-    application_check.enqueue(application_id=application_id, content_hash=content_hash)
+    enqueue_with_transaction(
+        application_check, application_id=application_id, content_hash=content_hash
+    )
 
 
 def application_withdraw(*, acting_user: User, application: Application) -> Application:
@@ -335,7 +355,12 @@ def application_transition(
 ) -> Application:
     """Move ``application`` along the transition table, recording who did it and why."""
     with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
+        # The intake comes along (callers answer with its code), unlocked: see _locking().
+        locked = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("intake")
+            .get(pk=application.pk)
+        )
         old_state = locked.state
         locked.state = next_state(old_state, event)
         fields = ["state", "updated_at"]

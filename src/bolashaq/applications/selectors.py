@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -16,6 +17,9 @@ from bolashaq.applications.profile import evaluate_answers, track_for
 from bolashaq.applications.sections import SectionStatus, sections_status
 from bolashaq.core.errors import NotFound
 from bolashaq.rules import Result
+
+if TYPE_CHECKING:
+    from bolashaq.documents.models import Document
 
 
 def applications_of(*, applicant: User) -> QuerySet[Application]:
@@ -71,7 +75,10 @@ class Readiness:
         return all(s.complete for s in self.sections) and all(d["complete"] for d in self.documents)
 
 
-def application_readiness(application: Application) -> Readiness:
+def application_readiness(
+    application: Application, *, current: Mapping[str, Document] | None = None
+) -> Readiness:
+    """``current``: the application's current documents by slot, if the caller has read them."""
     from bolashaq.applications.forms import section_form_for
     from bolashaq.documents.selectors import checklist_status
 
@@ -85,7 +92,7 @@ def application_readiness(application: Application) -> Readiness:
         if status.complete and form_class is not None and not form_class(data=given).is_valid():
             status = SectionStatus(status.section, False, status.missing)
         checked.append(status)
-    return Readiness(sections=checked, documents=checklist_status(application))
+    return Readiness(sections=checked, documents=checklist_status(application, current=current))
 
 
 def application_for_applicant(*, applicant: User, pk: int) -> Application:

@@ -35,7 +35,10 @@ def audit_record(
     if actor is not None and not actor_label:
         actor_label = actor.get_username()
     old_n, new_n = normalise(old), normalise(new)
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: if the append fails, the caller's writes
+    # must not commit without it anyway, and two fewer statements per event add up (about
+    # 20 events per submission).
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         # The same fields are hashed and stored, so verification can recompute the hash.
         fields: dict[str, Any] = {

@@ -9,6 +9,7 @@ ids do not reveal what exists.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import IO, Any
 
 from django.core.files.storage import storages
@@ -55,10 +56,13 @@ def document_hashes(application: Application) -> dict[str, str]:
     return dict(rows)
 
 
-def checklist_status(application: Application) -> list[dict[str, Any]]:
+def checklist_status(
+    application: Application, *, current: Mapping[str, Document] | None = None
+) -> list[dict[str, Any]]:
     """Each checklist item (``id``, ``title`` in kk/ru/en) with its current ``document`` (or
-    ``None``) and ``complete``."""
-    current = documents_current(application)
+    ``None``) and ``complete``. ``current``: :func:`documents_current`, if already read."""
+    if current is None:
+        current = documents_current(application)
     return [
         {
             "id": item["id"],
