@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django import forms
 from django.utils import timezone
@@ -34,7 +35,19 @@ def section_form_for(application: Application, section: str) -> type[forms.Form]
     """The form of ``section`` for this application, or None when its track does not ask it."""
     if section == "personal":
         return PersonalForm
-    track = track_for(application.intake.rule_set, application.programme, application.category)
+    return _track_form(
+        application.intake.rule_set, application.programme, application.category, section
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _track_form(
+    rule_set: str, programme: str, category: str, section: str
+) -> type[forms.Form] | None:
+    # Rule sets are fixed for the life of the process, so each track's form class is built
+    # once (readiness checks build every section's form on each signing and status read).
+    # Checks that depend on today's date run at validation, not here.
+    track = track_for(rule_set, programme, category)
     if track is None or section not in required_answers(track):
         return None
     return section_form_class(section, track)
