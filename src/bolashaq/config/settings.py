@@ -287,7 +287,10 @@ CSRF_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# An accepted document is read into memory, never spooled to a temporary file: the upload action
+# holds the whole file in memory anyway, and a process killed mid-upload would leave part of a
+# personal document in the temporary folder (tests/faults). 64 KiB for the multipart framing.
+FILE_UPLOAD_MAX_MEMORY_SIZE = DOCUMENT_MAX_BYTES + 64 * 1024
 
 LOGGING = {
     "version": 1,
