@@ -15,6 +15,12 @@ database that
   request's outcome was unknown (it timed out, the connection dropped, or the server failed);
 * the audit chain verifies.
 
+It also lists, without counting them as problems, stored files in an application's document
+folder that no document names: an upload interrupted after its file was written and before its
+row committed (a killed process) leaves one. No acknowledged upload refers to such a file; it is
+not deleted automatically, because a sweep could race an upload whose row is about to commit and,
+after a database restore, these files are the only copy of the uploads made since the backup.
+
 Ledger lines (other keys are ignored; lines of other kinds are skipped)::
 
     {"kind": "run", "intake": "load-…"}                       # scope: this intake's applications
@@ -67,6 +73,7 @@ class ReconcileReport:
     uploads_acknowledged: int = 0
     applications_checked: int = 0
     documents_checked: int = 0
+    unreferenced_files: list[str] = field(default_factory=list)
     audit_events: int = 0
     audit_ok: bool = False
     problems: list[str] = field(default_factory=list)
@@ -84,6 +91,12 @@ class ReconcileReport:
             f"({self.unknown_found_submitted} of them found submitted).",
             f"Applications checked: {self.applications_checked}; uploads acknowledged: "
             f"{self.uploads_acknowledged}; stored files hashed: {self.documents_checked}.",
+            f"Stored files no document names: {len(self.unreferenced_files)}"
+            + (
+                " (uploads interrupted after the file was written)."
+                if self.unreferenced_files
+                else "."
+            ),
             f"Audit chain: {self.audit_events} event(s), "
             f"{'verifies' if self.audit_ok else 'does NOT verify'}.",
         ]
@@ -145,6 +158,27 @@ def _file_sha256(name: str) -> tuple[str, int] | None:
     except FileNotFoundError:
         return None
     return digest.hexdigest(), size
+
+
+def _unreferenced_files(application_ids: Iterable[int]) -> list[str]:
+    """Files in these applications' document folders (``documents/<id>/``, as
+    ``document_upload`` names them) that no document row names."""
+    from bolashaq.documents.models import Document
+
+    ids = sorted(application_ids)
+    named = set(
+        Document.objects.filter(application_id__in=ids).values_list("stored_name", flat=True)
+    )
+    storage = storages["default"]
+    found = []
+    for pk in ids:
+        folder = f"documents/{pk}"
+        try:
+            _folders, files = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        found += sorted(f"{folder}/{name}" for name in files if f"{folder}/{name}" not in named)
+    return found
 
 
 def reconcile(records: Iterable[dict[str, Any]], *, intakes: Iterable[str] = ()) -> ReconcileReport:
@@ -317,6 +351,7 @@ def reconcile(records: Iterable[dict[str, Any]], *, intakes: Iterable[str] = ())
             if problem:
                 problems.append(f"application {pk}: {problem}")
     report.documents_checked = sum(1 for found in hashed.values() if found is not None)
+    report.unreferenced_files = _unreferenced_files(applications)
 
     for pk in sorted(set(applications) - acknowledged_ids):
         other = applications[pk]
