@@ -120,6 +120,8 @@ def server_env(directory: Path, port: int, database: str) -> dict[str, str]:
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
             "FAULT_DIR": str(directory / "faults"),
+            # The server's temporary files (an upload Django spools to disk) land here.
+            "TMPDIR": str(directory / "tmp"),
         }
     )
     return env
@@ -149,7 +151,7 @@ class Server:
         directory.mkdir(parents=True, exist_ok=True)
         port = free_port()
         server = cls(directory, port, server_env(directory, port, database or database_url()))
-        for sub in ("var", "media", "static", "faults"):
+        for sub in ("var", "media", "static", "faults", "tmp"):
             (directory / sub).mkdir(exist_ok=True)
         gunicorn = [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -181,6 +183,10 @@ class Server:
     @property
     def media(self) -> Path:
         return Path(self.env["MEDIA_ROOT"])
+
+    @property
+    def tmp(self) -> Path:
+        return Path(self.env["TMPDIR"])
 
     @property
     def master(self) -> int:
@@ -289,15 +295,20 @@ def manage(
     )
 
 
-def reconcile(env: dict[str, str], ledger: Path) -> dict[str, Any]:
+def reconcile(
+    env: dict[str, str], ledger: Path, *, unreferenced_files: bool = False
+) -> dict[str, Any]:
     """``manage.py reconcile LEDGER`` against the server's database and files; asserts exit 0
-    and returns its report (``--json``)."""
+    and, unless ``unreferenced_files``, that no stored file lacks its document row (nothing
+    half-stored). Returns the report (``--json``)."""
     report_path = ledger.with_suffix(".reconcile.json")
     done = manage(env, "reconcile", str(ledger), "--json", str(report_path))
     assert done.returncode == 0, (
         f"reconcile failed ({done.returncode}):\n{done.stdout}{done.stderr}"
     )
     report: dict[str, Any] = json.loads(report_path.read_text())
+    if not unreferenced_files:
+        assert report["unreferenced_files"] == [], done.stdout
     return report
 
 
