@@ -54,11 +54,18 @@ def _language(user: User) -> inspection.Lang:
     return "kk"
 
 
-def _owned_draft(acting_user: User, application_id: int, *, lock: bool) -> Application:
-    """The acting user's own application, still a draft; anyone else's is "not found"."""
+def _owned_draft(acting_user: User, application_id: int) -> Application:
+    """The acting user's own application, locked, still a draft; anyone else's is "not found"."""
     rows = Application.objects.filter(pk=application_id, applicant=acting_user)
-    application = (rows.select_for_update() if lock else rows).first()
+    application = rows.select_for_update().first()
     if application is None:
+        raise NotFound(_("No such application."))
+    _require_own_draft(acting_user, application)
+    return application
+
+
+def _require_own_draft(acting_user: User, application: Application) -> None:
+    if application.applicant_id != acting_user.pk:
         raise NotFound(_("No such application."))
     if application.state != State.DRAFT:
         raise Conflict(
@@ -69,7 +76,6 @@ def _owned_draft(acting_user: User, application_id: int, *, lock: bool) -> Appli
             % {"state": application.get_state_display()},
             code="not_draft",
         )
-    return application
 
 
 def _require_slot(application: Application, slot: str) -> None:
@@ -210,7 +216,9 @@ def document_upload(
     checklist. Raises :class:`DocumentRefused` (with a message per problem in the user's
     language) for an unacceptable file and :class:`DocumentNotStored` when storage fails.
     """
-    _owned_draft(acting_user, application.pk, lock=False)
+    # A first look at the caller's copy, to refuse before reading the file; the row is checked
+    # again under its lock before anything is kept.
+    _require_own_draft(acting_user, application)
     _require_slot(application, slot)
     lang = _language(acting_user)
     try:
@@ -242,7 +250,7 @@ def document_upload(
     )
     try:
         with transaction.atomic():
-            locked = _owned_draft(acting_user, application.pk, lock=True)
+            locked = _owned_draft(acting_user, application.pk)
             previous = (
                 Document.objects.select_for_update()
                 .filter(application=locked, slot=slot, is_current=True)
@@ -270,7 +278,7 @@ def document_upload(
 def document_remove(*, acting_user: User, document: Document) -> Document:
     """Take ``document`` off its slot. The row and the file stay, not current, for the record."""
     with transaction.atomic():
-        _owned_draft(acting_user, document.application_id, lock=True)
+        _owned_draft(acting_user, document.application_id)
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if not locked.is_current:
             raise Conflict(
