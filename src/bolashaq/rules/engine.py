@@ -264,6 +264,7 @@ class RequirementResult:
 
     @property
     def message(self) -> dict[str, str]:
+        """{"kk", "ru", "en"}; memoised and shared with other results: read-only."""
         m = self._message
         if m is None:
             m = self._message = self._render()
@@ -295,11 +296,11 @@ class RequirementResult:
             return {
                 "id": self.id,
                 "status": self.status,
-                "need": {**need} if type(need) is dict else need,
+                "need": need,
                 "have": self.have,
-                "source": {**req.source_dict},
+                "source": req.source_dict,
                 "message": m,
-                "title": {**req.title_dict},
+                "title": req.title_dict,
             }
         return {
             "id": self.id,
@@ -764,8 +765,10 @@ class Result:
     """The outcome of one evaluation. :meth:`to_dict` gives the JSON output.
 
     ``documents``, ``post_award``, ``intake`` and ``what_if`` are computed on first access.
-    Nested parts of ``post_award`` are shared with the compiled rule set: treat the output of
-    :meth:`to_dict` as read-only below its first level (or copy it).
+    The dict :meth:`to_dict` returns and the lists directly in it are fresh; everything inside
+    them (titles, sources, fixed ``need`` objects, messages, document entries, post-award
+    terms, intake windows, what-if alternatives and texts) may be shared with the compiled rule
+    set and with other results: read-only (``copy.deepcopy`` it to change it).
     """
 
     __slots__ = (
@@ -812,7 +815,7 @@ class Result:
         self._ctx = ctx
         self._cache = cache
         self._with_what_if = with_what_if
-        self._documents: list[dict[str, Any]] | None = None
+        self._documents: list[Mapping[str, Any]] | None = None
         self._intake: dict[str, Any] | None = None
         self._what_if: list[dict[str, Any]] | None = None
 
@@ -825,21 +828,22 @@ class Result:
         return self.profile.warnings
 
     @property
-    def documents(self) -> list[dict[str, Any]]:
-        """The documents this applicant submits: [{"id", "title": {kk, ru, en}}]."""
+    def documents(self) -> list[Mapping[str, Any]]:
+        """The documents this applicant submits: [{"id", "title": {kk, ru, en}}].
+
+        The list is the caller's; its items are shared with the rule set (read-only).
+        """
         d = self._documents
         if d is None:
             t = self.track
             if t is None:
                 d = []
             elif t.static_documents is not None:
-                d = [{"id": x["id"], "title": x["title"].copy()} for x in t.static_documents]
+                d = list(t.static_documents)
             else:
                 p = self.profile
                 d = [
-                    {"id": x.id, "title": {"kk": x.title[0], "ru": x.title[1], "en": x.title[2]}}
-                    for x in t.documents
-                    if x.when_getter is None or x.when_getter(p) is True
+                    x.json for x in t.documents if x.when_getter is None or x.when_getter(p) is True
                 ]
             self._documents = d
         return d
@@ -884,7 +888,7 @@ class Result:
             "requirements": [r.to_dict() for r in self.requirements],
             "language_level": self.language_level,
             "documents": self.documents,
-            "post_award": None if track is None else dict(track.post_award),
+            "post_award": None if track is None else track.post_award,
             "what_if": self.what_if,
             "intake": self.intake,
         }

@@ -1192,11 +1192,7 @@ def _track(
         not_considered=tuple(str(x) for x in nc),
         has_language=any(r.kind == "foreign_language" for r in out),
         signature=tuple(r.key for r in out),
-        static_documents=(
-            tuple({"id": d.id, "title": dict(zip(LANGS, d.title, strict=True))} for d in pkg)
-            if all(d.when is None for d in pkg)
-            else None
-        ),
+        static_documents=(tuple(d.json for d in pkg) if all(d.when is None for d in pkg) else None),
     )
 
 

@@ -95,30 +95,28 @@ class Bound:
                 picks.append(_pick(order))
         self._fmts = (fmts[0], fmts[1], fmts[2])
         self._picks = (picks[0], picks[1], picks[2])
-        self._memo: dict[tuple[Arg, ...], Text] = {}
+        self._memo: dict[tuple[Arg, ...], dict[str, str]] = {}
 
     def text(self, values: tuple[Arg, ...] = ()) -> Text:
         """The message as (kk, ru, en)."""
+        d = self.render(values)
+        return (d["kk"], d["ru"], d["en"])
+
+    def render(self, values: tuple[Arg, ...] = ()) -> dict[str, str]:
+        """The message as a {"kk", "ru", "en"} dict, memoised by ``values``: the same dict is
+        returned for the same values, so it is read-only (copy it to change it)."""
         try:
             hit = self._memo.get(values)
         except TypeError:  # an unhashable value: render without the memo
-            return self._format(values)
+            kk, ru, en = self._format(values)
+            return {"kk": kk, "ru": ru, "en": en}
         if hit is None:
-            hit = self._format(values)
+            kk, ru, en = self._format(values)
+            hit = {"kk": kk, "ru": ru, "en": en}
             if len(self._memo) >= self._MEMO_LIMIT:
                 self._memo.clear()
             self._memo[values] = hit
         return hit
-
-    def render(self, values: tuple[Arg, ...] = ()) -> dict[str, str]:
-        """The message as a fresh {"kk", "ru", "en"} dict."""
-        try:
-            hit = self._memo.get(values)
-        except TypeError:
-            hit = None
-        if hit is None:
-            hit = self.text(values)
-        return {"kk": hit[0], "ru": hit[1], "en": hit[2]}
 
     def _format(self, values: tuple[Arg, ...]) -> Text:
         fmts = self._fmts
@@ -191,7 +189,8 @@ class MessageCatalog:
         return b
 
     def render(self, key: str, args: Mapping[str, Arg]) -> dict[str, str]:
-        """The message in kk, ru and en (a fresh dict). A missing argument renders empty."""
+        """The message in kk, ru and en (memoised: read-only). A missing argument renders
+        empty."""
         return self.bound(key, tuple(args)).render(tuple(args.values()))
 
     def fields(self, key: str) -> frozenset[str]:

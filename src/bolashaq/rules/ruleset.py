@@ -134,6 +134,15 @@ class DocumentItem:
     #: profile boolean field that must be true for the document to be listed
     when: str | None = None
     when_getter: Getter | None = None
+    #: the item as its JSON {"id", "title": {"kk", "ru", "en"}} object, shared by every
+    #: result that lists it (set at init; read-only)
+    json: Mapping[str, Any] = dc_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        t = self.title
+        object.__setattr__(
+            self, "json", {"id": self.id, "title": {"kk": t[0], "ru": t[1], "en": t[2]}}
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +235,10 @@ class RuleSet:
         return any(f.covers(programme, on) for f in self.in_force)
 
     def intake(self, on: _dt.date) -> dict[str, Any]:
-        """Whether ``on`` falls in an intake window, and which (information, not a requirement)."""
+        """Whether ``on`` falls in an intake window, and which (information, not a requirement).
+
+        The window objects are shared by every result: read-only.
+        """
         current: Mapping[str, str] | None = None
         upcoming: Mapping[str, str] | None = None
         for a, b, w in self._windows_json:
@@ -234,11 +246,7 @@ class RuleSet:
                 current = w
             elif a > on and upcoming is None:
                 upcoming = w
-        return {
-            "open": current is not None,
-            "window": None if current is None else dict(current),
-            "next": None if upcoming is None else dict(upcoming),
-        }
+        return {"open": current is not None, "window": current, "next": upcoming}
 
     def summary(self) -> dict[str, Any]:
         return {
