@@ -20,7 +20,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone, translation
@@ -31,7 +30,7 @@ from bolashaq.applications.models import Application, Notice, NoticeChannel
 from bolashaq.applications.states import Event, State
 from bolashaq.applications.timeline import ASTANA, reason_text, referral_deadline
 from bolashaq.audit.models import AuditEvent
-from bolashaq.core.tasks import retried_task
+from bolashaq.core.tasks import enqueue_with_transaction, retried_task
 from bolashaq.notifications.actions import sms_send
 from bolashaq.notifications.sms import SmsError
 
@@ -185,13 +184,9 @@ def application_notify(*, application_id: int, event_id: int) -> str:
 
 
 def application_notify_later(application: Application, event_id: int) -> None:
-    """Queue ``application_notify`` for when the current transaction commits.
+    """Queue ``application_notify`` with the current transaction (``enqueue_with_transaction``).
 
-    A change that rolls back tells nobody; a queue that cannot be reached is logged and does not
-    undo the committed change (``robust``).
+    A change that rolls back tells nobody, and a worker or web process that dies right after
+    committing the change cannot lose its notice.
     """
-    application_id = application.pk
-    transaction.on_commit(
-        lambda: application_notify.enqueue(application_id=application_id, event_id=event_id),
-        robust=True,
-    )
+    enqueue_with_transaction(application_notify, application_id=application.pk, event_id=event_id)
