@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -44,10 +44,15 @@ def check_storage() -> Check:
     return Check("storage", body == b"ok", "read back" if body == b"ok" else "mismatch")
 
 
+def heartbeat_horizon(now: datetime) -> datetime:
+    """A worker that has not beaten since this moment is dead: three missed beats."""
+    return now - timedelta(seconds=3 * settings.WORKER_HEARTBEAT_SECONDS)
+
+
 def check_worker() -> Check:
     if settings.TASK_BACKEND == "immediate":
         return Check("worker", True, "tasks run in-process")
-    horizon = timezone.now() - timedelta(seconds=3 * settings.WORKER_HEARTBEAT_SECONDS)
+    horizon = heartbeat_horizon(timezone.now())
     latest = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True)
     seen = latest.first()
     if seen is None:

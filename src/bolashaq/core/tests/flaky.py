@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django_tasks import task
+
 from bolashaq.core.tasks import retried_task
 
 CALLS: list[str] = []
@@ -19,3 +21,14 @@ def fails_twice(key: str) -> str:
 def always_fails(key: str) -> None:
     CALLS.append(key)
     raise ValueError("permanent failure")
+
+
+@retried_task(max_attempts=2)
+def succeeds(key: str) -> str:
+    CALLS.append(key)
+    return f"done {key}"
+
+
+@task()
+def not_retried(key: str) -> None:
+    CALLS.append(key)

@@ -1,8 +1,11 @@
 """Run the background task worker with a heartbeat that ``/healthz`` reads.
 
-Wraps django-tasks-db's ``db_worker``: same options, plus a thread that records this process
-in ``WorkerHeartbeat`` every ``WORKER_HEARTBEAT_SECONDS`` and escalates operator review cases
-near their deadline every ``REVIEW_ESCALATE_EVERY_SECONDS`` (``applications.review``).
+Wraps django-tasks-db's ``db_worker``: same options, plus a thread that, every
+``WORKER_HEARTBEAT_SECONDS``, records this process in ``WorkerHeartbeat`` and gives the tasks of
+dead workers (no beat for three intervals) another attempt (``core.tasks.tasks_reclaim_lost``),
+and that escalates operator review cases near their deadline every
+``REVIEW_ESCALATE_EVERY_SECONDS`` (``applications.review``). Run tasks only with this command:
+a plain ``db_worker`` does not beat, so its long tasks would be taken for lost.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from bolashaq.core.models import WorkerHeartbeat
+from bolashaq.core.tasks import tasks_reclaim_lost
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +40,14 @@ def beat(worker_id: str, started_at: Any) -> None:
             "seen_at": timezone.now(),
         },
     )
+
+
+def reclaim_lost_tasks(worker_id: str) -> None:
+    """Give the tasks of dead workers another attempt; a failure is logged, never raised."""
+    try:
+        tasks_reclaim_lost(own_worker=worker_id)
+    except Exception:  # the next beat tries again; the worker must survive
+        logger.exception("Reclaiming the tasks of lost workers failed")
 
 
 def escalate_reviews() -> None:
@@ -58,6 +70,7 @@ def _heartbeat_loop(worker_id: str, stop: threading.Event) -> None:
                 beat(worker_id, started_at)
             except Exception:  # a missed beat must not kill the worker; health shows it
                 logger.warning("Worker heartbeat failed", exc_info=True)
+            reclaim_lost_tasks(worker_id)
             # Every REVIEW_ESCALATE_EVERY_SECONDS (at most as often as the beat).
             now = time.monotonic()
             if escalated_at is None or now - escalated_at >= settings.REVIEW_ESCALATE_EVERY_SECONDS:
