@@ -97,16 +97,19 @@ def _email_text(state: str, context: dict[str, Any]) -> tuple[str, str]:
 
 
 def _deliver(
-    application: Application, key: str, channel: NoticeChannel, send: Callable[[], object]
+    application: Application, key: str, channel: NoticeChannel, send: Callable[[str], object]
 ) -> Exception | None:
-    """Send through one channel unless it went already; return the failure, if any."""
+    """Send through one channel unless it went already; return the failure, if any.
+
+    ``send`` gets the notice's name, the same for every attempt (the SMS gateway's idempotency
+    key is made from it)."""
     notice, _created = Notice.objects.get_or_create(
         application=application, key=key, channel=channel
     )
     if notice.sent_at is not None:
         return None
     try:
-        send()
+        send(f"notice:{notice.pk}")
     except Exception as exc:  # every failure is kept on the row and re-raised by the task
         # SMS gateway messages are ours; others (SMTP) may quote addresses: keep the type only.
         detail = f": {exc}" if isinstance(exc, SmsError) else ""
@@ -166,7 +169,7 @@ def application_notify(*, application_id: int, event_id: int) -> str:
             message = EmailMessage(
                 subject, body, to=[user.email], headers={"Auto-Submitted": "auto-generated"}
             )
-            failure = _deliver(application, key, NoticeChannel.EMAIL, message.send)
+            failure = _deliver(application, key, NoticeChannel.EMAIL, lambda _name: message.send())
             if failure is not None:
                 failures.append(failure)
         if user.phone:
@@ -174,7 +177,10 @@ def application_notify(*, application_id: int, event_id: int) -> str:
             text = str(template) % {"number": application.pk, "url": url, "deadline": deadline}
             phone = user.phone
             failure = _deliver(
-                application, key, NoticeChannel.SMS, lambda: sms_send(phone=phone, text=text)
+                application,
+                key,
+                NoticeChannel.SMS,
+                lambda name: sms_send(phone=phone, text=text, message_name=name),
             )
             if failure is not None:
                 failures.append(failure)

@@ -6,8 +6,12 @@ developer reads the codes.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import re
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -17,13 +21,36 @@ from bolashaq.audit.actions import audit_record
 from bolashaq.notifications.models import SmsMessage, SmsStatus
 from bolashaq.notifications.sms import SmsError, get_backend
 
+logger = logging.getLogger(__name__)
+
 # Codes and other numbers in a message (6-digit codes, application numbers): masked in the log.
 DIGITS = re.compile(r"\d{4,}")
 
 
-def sms_send(*, acting_user: AbstractBaseUser | None = None, phone: str, text: str) -> SmsMessage:
+def idempotency_key(message_name: str) -> str:
+    """The gateway's idempotency key for the message named ``message_name`` (``notice:12``):
+    the same for every attempt, different in another deployment (keyed with ``SECRET_KEY``),
+    and telling the gateway nothing."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode("utf-8"), f"sms\x00{message_name}".encode(), hashlib.sha256
+    )
+    return digest.hexdigest()[:32]
+
+
+def sms_send(
+    *,
+    acting_user: AbstractBaseUser | None = None,
+    phone: str,
+    text: str,
+    message_name: str = "",
+) -> SmsMessage:
     """Send one SMS and log it; raises ``SmsError`` (after logging the failure) if the backend
-    refuses. Call it outside a transaction: the gateway call is not held inside one."""
+    refuses. Call it outside a transaction: the gateway call is not held inside one.
+
+    ``message_name`` names the message across retries (``notice:<pk>``): every attempt then
+    carries the same idempotency key, so a gateway that honours it sends the SMS once. Without
+    it, the key is this attempt's own (``sms:<pk>`` of its delivery log row).
+    """
     backend = get_backend()
     with transaction.atomic():
         logged = text if backend.name == "outbox" else DIGITS.sub(lambda m: "•" * len(m[0]), text)
@@ -34,10 +61,13 @@ def sms_send(*, acting_user: AbstractBaseUser | None = None, phone: str, text: s
             target=message,
             new={"phone": mask_phone(phone), "backend": backend.name},
         )
+    key = idempotency_key(message_name or f"sms:{message.pk}")
     try:
-        message.provider_id = backend.send(phone=phone, text=text)
+        message.provider_id = backend.send(phone=phone, text=text, idempotency_key=key)
     except SmsError as exc:
         message.status, message.error = SmsStatus.FAILED, str(exc)[:300]
+        # The number masked, never the text: it may hold a code.
+        logger.warning("SMS %s to %s failed: %s", message.pk, mask_phone(phone), message.error)
         with transaction.atomic():
             message.save(update_fields=["status", "error"])
             audit_record(

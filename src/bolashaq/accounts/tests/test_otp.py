@@ -277,7 +277,7 @@ def test_an_account_without_a_phone_gets_no_code(applicant) -> None:
 def test_a_failed_sms_withdraws_the_code_and_does_not_block_a_retry(
     applicant, clock, monkeypatch
 ) -> None:
-    def refuse(self, *, phone: str, text: str) -> str:
+    def refuse(self, *, phone: str, text: str, idempotency_key: str) -> str:
         raise SmsError("gateway down")
 
     monkeypatch.setattr(OutboxBackend, "send", refuse)

@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from bolashaq.notifications.actions import sms_send
+from bolashaq.notifications.actions import idempotency_key, sms_send
 from bolashaq.notifications.models import SmsMessage
 from bolashaq.notifications.sms import HttpGatewayBackend, SmsError
 
@@ -17,7 +17,11 @@ class Gateway(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         Gateway.received.append(
-            {"auth": self.headers["Authorization"], "body": json.loads(self.rfile.read(length))}
+            {
+                "auth": self.headers["Authorization"],
+                "key": self.headers["Idempotency-Key"],
+                "body": json.loads(self.rfile.read(length)),
+            }
         )
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -53,8 +57,53 @@ def test_http_gateway_posts_with_the_token(settings, gateway) -> None:
     message = sms_send(phone="+77010000002", text="hello")
     assert message.provider_id == "gw-1"
     assert Gateway.received == [
-        {"auth": "Bearer secret-token", "body": {"phone": "+77010000002", "text": "hello"}}
+        {
+            "auth": "Bearer secret-token",
+            "key": idempotency_key(f"sms:{message.pk}"),
+            "body": {"phone": "+77010000002", "text": "hello"},
+        }
     ]
+
+
+@pytest.mark.django_db
+def test_every_attempt_at_one_message_carries_one_idempotency_key(settings, gateway) -> None:
+    settings.SMS_BACKEND = "http"
+    settings.SMS_GATEWAY_URL = gateway
+    settings.SMS_GATEWAY_TOKEN = "t"
+    for _attempt in range(2):
+        sms_send(phone="+77010000002", text="hello", message_name="notice:7")
+    sms_send(phone="+77010000002", text="hello", message_name="notice:8")
+    keys = [str(request["key"]) for request in Gateway.received]
+    assert keys[0] == keys[1] != keys[2]
+    # 32 hex characters that tell the gateway nothing, and differ in another deployment.
+    assert len(keys[0]) == 32
+    assert "notice" not in keys[0]
+    settings.SECRET_KEY = "another-deployment-" + "x" * 40
+    assert idempotency_key("notice:7") != keys[0]
+
+
+@pytest.mark.django_db
+def test_a_gateway_error_status_is_a_failure(settings) -> None:
+    class Refusing(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.SMS_BACKEND = "http"
+        settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_address[1]}/send"
+        settings.SMS_GATEWAY_TOKEN = "t"
+        with pytest.raises(SmsError, match="HTTP 503"):
+            sms_send(phone="+77010000003", text="hello")
+    finally:
+        server.shutdown()
+    assert SmsMessage.objects.get().error == "SMS gateway refused: HTTP 503"
 
 
 @pytest.mark.django_db
@@ -105,7 +154,7 @@ def test_a_production_gateway_log_keeps_no_code(monkeypatch, db) -> None:
     class Gateway:
         name = "http"
 
-        def send(self, *, phone: str, text: str) -> str:
+        def send(self, *, phone: str, text: str, idempotency_key: str) -> str:
             return "provider-1"
 
     monkeypatch.setattr(actions, "get_backend", Gateway)
