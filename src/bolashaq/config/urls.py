@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from bolashaq.api.main import api, api_urls
-from bolashaq.core.views import healthz
+from bolashaq.core.views import healthz, healthz_live, healthz_ready
 
 urlpatterns = [
     path("", include("bolashaq.web.urls")),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("dev/", include("bolashaq.notifications.urls")),
     path("api/v1/", include((api_urls(), "api"), namespace=api.urls_namespace)),
     path("healthz", healthz, name="healthz"),
+    path("healthz/live", healthz_live, name="healthz_live"),
+    path("healthz/ready", healthz_ready, name="healthz_ready"),
 ]
 
 handler403 = "bolashaq.web.views.permission_denied"

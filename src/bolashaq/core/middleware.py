@@ -47,7 +47,7 @@ class SecurityHeadersMiddleware:
 logger = logging.getLogger(__name__)
 # Paths never shed: the load balancer's health check, and static files (cheap, and a page that
 # was let in needs them).
-_NEVER_SHED = ("/healthz",)
+_NEVER_SHED = ("/healthz", "/healthz/live", "/healthz/ready")
 
 
 def overloaded_message(seconds: int) -> str:
