@@ -360,13 +360,15 @@ def _cert_values(cert: str, until: _dt.date | None, on: _dt.date) -> Values:
 
 
 class _Ctx:
-    __slots__ = ("catalog", "lang_level", "profile", "rs")
+    __slots__ = ("catalog", "kaztest_state", "lang_level", "profile", "rs")
 
     def __init__(self, profile: Profile, rs: RuleSet, catalog: MessageCatalog) -> None:
         self.profile = profile
         self.rs = rs
         self.catalog = catalog
         self.lang_level: int | None = None
+        #: the KAZTEST certificate's validity state, once a check has worked it out
+        self.kaztest_state: str | None = None
 
 
 def _check_flag(req: RequirementDef, c: _Ctx) -> RequirementResult:
@@ -469,6 +471,7 @@ def _check_kaztest_score(req: RequirementDef, c: _Ctx) -> RequirementResult:
     score = k.score
     kmax = k.max
     state, until = _validity(k.date, c.rs.validity["kaztest"], p.date)
+    c.kaztest_state = state
     have = {
         "score": score,
         "max": kmax if kmax is not None else mx,
@@ -536,6 +539,7 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
         return RequirementResult(req, req.id, UNKNOWN, need, None, "blocks.missing", (), cat)
     given = k.blocks
     state, until = _validity(k.date, c.rs.validity["kaztest"], p.date)
+    c.kaztest_state = state
     have = {"blocks": dict(given), "date": _iso(k.date), "valid_until": _iso(until)}
     failed = [(b, lo, given[b]) for b, lo, _hi in blocks if given.get(b, _INF) + _EPS < lo]
     if failed:

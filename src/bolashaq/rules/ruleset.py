@@ -125,6 +125,21 @@ class RequirementDef:
     messages: dict[str, tuple[MessageCatalog, Bound]] = dc_field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    #: ``lang_alternatives`` as the JSON list what-if reports, per test (set at init; shared
+    #: by every suggestion: read-only)
+    lang_alternatives_json: Mapping[str, list[Mapping[str, Any]]] = dc_field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "lang_alternatives_json",
+            {
+                t: [{"test": u, "score": m} for u, m in alts]
+                for t, alts in self.lang_alternatives.items()
+            },
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,19 +13,18 @@ Each suggestion is structured data plus kk/ru/en ``text``:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .engine import (
     _CHECKS,
-    _FLOAT_TEXT,
+    _ISO,
     ELIGIBLE,
     INCOMPLETE,
     MET,
     UNMET,
     _bound,
     _day,
-    _float_text,
     _validity,
     evaluate_track,
     verdict_of,
@@ -68,11 +67,22 @@ def _nest(path: str, value: Any) -> dict[str, Any]:
     return {path: value}
 
 
+#: non-zero float -> its text in a suggestion (zeros are not memoised: 0.0 and -0.0 are equal
+#: keys but read differently)
+_S_FLOAT: dict[float, str] = {}
+
+
 def _s(x: Any) -> str:
+    """A number as a suggestion shows it: 12.0 as "12" (from 10 up), 6.0 as "6.0", 6 as "6"."""
     if type(x) is float:
-        if x.is_integer() and abs(x) >= 10:
-            return str(int(x))
-        return _FLOAT_TEXT.get(x) or _float_text(x)
+        t = _S_FLOAT.get(x)
+        if t is None:
+            t = str(int(x)) if x.is_integer() and abs(x) >= 10 else str(x)
+            if x:
+                if len(_S_FLOAT) >= 100_000:
+                    _S_FLOAT.clear()
+                _S_FLOAT[x] = t
+        return t
     if type(x) is int:
         return str(x)
     if x is None:
@@ -105,8 +115,9 @@ def _texts(catalog: MessageCatalog) -> _Texts:
     return t
 
 
-def _month_field(field: str) -> tuple[str, str, tuple[str, ...]]:
-    """(outer, name, fields that may not be below it) for a dotted month field."""
+def _month_field(field: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """(outer, name, fields that may not be below it) for a dotted month field; each of the
+    latter as (attribute, dotted path)."""
     outer, name = field.split(".", 1)
     below: tuple[str, ...] = ()
     if outer == "experience":
@@ -115,19 +126,29 @@ def _month_field(field: str) -> tuple[str, str, tuple[str, ...]]:
             below = ("field_months", "total_months")
         elif name == "field_months":
             below = ("total_months",)
-    return outer, name, below
+    return outer, name, tuple((f, "experience." + f) for f in below)
 
 
 _MONTH_FIELDS = {f: _month_field(f) for f in MONTH_FIELDS}
 
+#: A fix: appends the suggestions for one unmet requirement to ``out``.
+_Fix = Callable[
+    ["_Ctx", "RequirementResult", "RequirementDef", Mapping[str, float], list[dict[str, Any]]],
+    None,
+]
+
 
 def _fix_months(
-    c: _Ctx, r: RequirementResult, req: RequirementDef, targets: Mapping[str, float]
-) -> dict[str, Any] | None:
+    c: _Ctx,
+    r: RequirementResult,
+    req: RequirementDef,
+    targets: Mapping[str, float],
+    out: list[dict[str, Any]],
+) -> None:
     field = req.field
     to = req.minimum
     if field is None or to is None:
-        return None
+        return
     outer, name, below = _MONTH_FIELDS.get(field) or _month_field(field)
     have = r.have
     old = have.get(name) if type(have) is dict else have
@@ -136,24 +157,36 @@ def _fix_months(
         # also against the other raises suggested
         exp = c.profile.experience
         if exp is not None:
-            for f in below:
+            for f, path in below:
                 cur = getattr(exp, f)
                 if cur is not None:
-                    want = max(to, targets.get("experience." + f, 0.0))
+                    t = targets.get(path, 0.0)
+                    want = t if t > to else to  # max(to, t)
                     if cur < want:
                         inner[f] = want
-    return {
-        "type": "change",
-        "requirement": r.id,
-        "field": field,
-        "from": old,
-        "to": to,
-        "patch": {outer: inner},
-        "text": _bound(req, "whatif.months", c.catalog).render((_s(old), _s(to))),
-    }
+    cat = c.catalog
+    hit = req.messages.get("whatif.months")
+    b = hit[1] if hit is not None and hit[0] is cat else _bound(req, "whatif.months", cat)
+    out.append(
+        {
+            "type": "change",
+            "requirement": r.id,
+            "field": field,
+            "from": old,
+            "to": to,
+            "patch": {outer: inner},
+            "text": b.render((_s(old), _s(to))),
+        }
+    )
 
 
-def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any]:
+def _fix_language(
+    c: _Ctx,
+    r: RequirementResult,
+    req: RequirementDef,
+    targets: Mapping[str, float],
+    out: list[dict[str, Any]],
+) -> None:
     p = c.profile
     mins = req.lang_minimums
     on = p.date
@@ -168,57 +201,69 @@ def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[st
             g = (m - x.score) / m
             if cert is None or g < gap:
                 i, cert, gap = j, x, g
+    texts = c.catalog.memo.get("whatif") or _texts(c.catalog)
+    today = _ISO.get(on) or _day(on)
     if cert is None:
         test = "ielts" if "ielts" in mins else next(iter(mins))
-        return {
-            "type": "change",
-            "requirement": r.id,
-            "field": "foreign_language",
-            "from": None,
-            "to": {"test": test, "score": mins[test]},
-            "test": test,
-            "alternatives": [{"test": t, "score": m} for t, m in req.lang_alternatives[test]],
-            "patch": {
-                "foreign_language": [
-                    *_certs_json(certs),
-                    {"test": test, "score": mins[test], "date": _day(on)},
-                ]
-            },
-            "text": _texts(c.catalog).new_cert.render((_opt_text(req),)),
-        }
+        out.append(
+            {
+                "type": "change",
+                "requirement": r.id,
+                "field": "foreign_language",
+                "from": None,
+                "to": {"test": test, "score": mins[test]},
+                "test": test,
+                "alternatives": req.lang_alternatives_json[test],
+                "patch": {
+                    "foreign_language": [
+                        *_certs_json(certs),
+                        {"test": test, "score": mins[test], "date": today},
+                    ]
+                },
+                "text": texts.new_cert.render((_opt_text(req),)),
+            }
+        )
+        return
     test = cert.test
     score = cert.score
     m = mins[test]
     to = score if score > m else m
-    have = r.have[i] if type(r.have) is list and i < len(r.have) else {}
+    all_have = r.have
+    have = all_have[i] if type(all_have) is list and i < len(all_have) else {}
     stale = have.get("validity", "valid") != "valid"  # expired, not_yet or no_date
+    cdate = cert.date
     if len(certs) == 1:
         patch_certs = [
             {
                 "test": test,
                 "score": to,
-                "date": _day(on) if stale or cert.date is None else _day(cert.date),
+                "date": today if stale or cdate is None else _ISO.get(cdate) or _day(cdate),
             }
         ]
     else:
         patch_certs = _certs_json(certs)
-        fixed = cert.date if cert.date is not None and not stale else on
-        patch_certs[i] = {"test": test, "score": to, "date": _day(fixed)}
-    alternatives = [{"test": t, "score": m} for t, m in req.lang_alternatives[test]]
-    if stale and score >= m:
-        return {
-            "type": "change",
-            "requirement": r.id,
-            "field": f"foreign_language[{i}].date",
-            "from": None if cert.date is None else _day(cert.date),
-            "to": _day(on),
+        patch_certs[i] = {
             "test": test,
-            "alternatives": alternatives,
-            "patch": {"foreign_language": patch_certs},
-            "text": _texts(c.catalog).renew.render(
-                (_NAMES[test], _s(to), _day(on), have.get("valid_until") or "—")
-            ),
+            "score": to,
+            "date": today if cdate is None or stale else _day(cdate),
         }
+    if stale and score >= m:
+        out.append(
+            {
+                "type": "change",
+                "requirement": r.id,
+                "field": f"foreign_language[{i}].date",
+                "from": None if cdate is None else _day(cdate),
+                "to": today,
+                "test": test,
+                "alternatives": req.lang_alternatives_json[test],
+                "patch": {"foreign_language": patch_certs},
+                "text": texts.renew.render(
+                    (_NAMES[test], _s(to), today, have.get("valid_until") or "—")
+                ),
+            }
+        )
+        return
     d: dict[str, Any] = {
         "type": "change",
         "requirement": r.id,
@@ -226,13 +271,13 @@ def _fix_language(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[st
         "from": score,
         "to": to,
         "test": test,
-        "alternatives": alternatives,
+        "alternatives": req.lang_alternatives_json[test],
     }
     if stale:
         d["renew"] = True
     d["patch"] = {"foreign_language": patch_certs}
-    d["text"] = _texts(c.catalog).score.render((_NAMES[test], _s(score), _s(to)))
-    return d
+    d["text"] = texts.score.render((_NAMES[test], _s(score), _s(to)))
+    out.append(d)
 
 
 def _certs_json(certs: tuple[LanguageCertificate, ...]) -> list[dict[str, Any]]:
@@ -262,7 +307,7 @@ def _kaztest_stale(c: _Ctx) -> bool:
     k = c.profile.kaztest
     if k is None or k.date is None:
         return False
-    state = _validity(k.date, c.rs.validity["kaztest"], c.profile.date)[0]
+    state = c.kaztest_state or _validity(k.date, c.rs.validity["kaztest"], c.profile.date)[0]
     return state == "expired" or state == "not_yet"
 
 
@@ -281,11 +326,17 @@ def _renew_kaztest(
     }
 
 
-def _fix_kaztest_score(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any] | None:
+def _fix_kaztest_score(
+    c: _Ctx,
+    r: RequirementResult,
+    req: RequirementDef,
+    targets: Mapping[str, float],
+    out: list[dict[str, Any]],
+) -> None:
     p = c.profile
     k = p.kaztest
     if k is None or k.score is None or req.minimum is None:
-        return None
+        return
     score = k.score
     to = score if score > req.minimum else req.minimum
     kpatch: dict[str, Any] = {"score": to}
@@ -293,29 +344,38 @@ def _fix_kaztest_score(c: _Ctx, r: RequirementResult, req: RequirementDef) -> di
     have = r.have if type(r.have) is dict else {}
     if r.msg_key == "cert.expired" or r.msg_key == "cert.not_yet":
         kpatch["date"] = _day(p.date)
-        return _renew_kaztest(c, r, have, _s(to), patch)
+        out.append(_renew_kaztest(c, r, have, _s(to), patch))
+        return
     if _kaztest_stale(c):
         kpatch["date"] = _day(p.date)
-    return {
-        "type": "change",
-        "requirement": r.id,
-        "field": "kaztest.score",
-        "from": score,
-        "to": to,
-        "patch": patch,
-        "text": _texts(c.catalog).kaztest.render((_s(score), _s(to), _s(req.max_score))),
-    }
+    out.append(
+        {
+            "type": "change",
+            "requirement": r.id,
+            "field": "kaztest.score",
+            "from": score,
+            "to": to,
+            "patch": patch,
+            "text": _texts(c.catalog).kaztest.render((_s(score), _s(to), _s(req.max_score))),
+        }
+    )
 
 
-def _fix_kaztest_blocks(c: _Ctx, r: RequirementResult, req: RequirementDef) -> list[dict[str, Any]]:
+def _fix_kaztest_blocks(
+    c: _Ctx,
+    r: RequirementResult,
+    req: RequirementDef,
+    targets: Mapping[str, float],
+    out: list[dict[str, Any]],
+) -> None:
     p = c.profile
     k = p.kaztest
     if k is None or k.blocks is None:
-        return []
+        return
     if r.msg_key == "cert.expired" or r.msg_key == "cert.not_yet":
         have = r.have if type(r.have) is dict else {}
-        return [_renew_kaztest(c, r, have, "60 %", {"kaztest": {"date": _day(p.date)}})]
-    out = []
+        out.append(_renew_kaztest(c, r, have, "60 %", {"kaztest": {"date": _day(p.date)}}))
+        return
     stale: bool | None = None
     given = k.blocks
     texts: _Texts | None = None
@@ -325,7 +385,7 @@ def _fix_kaztest_blocks(c: _Ctx, r: RequirementResult, req: RequirementDef) -> l
             if stale is None:
                 stale = _kaztest_stale(c)
             if texts is None:
-                texts = _texts(c.catalog)
+                texts = c.catalog.memo.get("whatif") or _texts(c.catalog)
             kpatch: dict[str, Any] = {"blocks": {b: lo}}
             if stale:  # the new result also has to be valid
                 kpatch["date"] = _day(p.date)
@@ -340,38 +400,64 @@ def _fix_kaztest_blocks(c: _Ctx, r: RequirementResult, req: RequirementDef) -> l
                     "text": texts.kaztest_block.render((texts.blocks[b], _s(v), _s(lo))),
                 }
             )
-    return out
 
 
-def _fix_gpa(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any] | None:
+def _fix_gpa(
+    c: _Ctx,
+    r: RequirementResult,
+    req: RequirementDef,
+    targets: Mapping[str, float],
+    out: list[dict[str, Any]],
+) -> None:
     g = c.profile.gpa
     need = r.need
     if g is None or not isinstance(need, dict) or "min" not in need:
-        return None
+        return
     to = need["min"]
-    return {
-        "type": "change",
-        "requirement": r.id,
-        "field": "gpa.value",
-        "from": g.value,
-        "to": to,
-        "patch": {"gpa": {"value": to}},
-        "text": _texts(c.catalog).gpa.render((_s(g.value), _s(to), _s(g.scale))),
-    }
+    out.append(
+        {
+            "type": "change",
+            "requirement": r.id,
+            "field": "gpa.value",
+            "from": g.value,
+            "to": to,
+            "patch": {"gpa": {"value": to}},
+            "text": _texts(c.catalog).gpa.render((_s(g.value), _s(to), _s(g.scale))),
+        }
+    )
 
 
-def _fix_flag(c: _Ctx, r: RequirementResult, req: RequirementDef) -> dict[str, Any] | None:
+def _fix_flag(
+    c: _Ctx,
+    r: RequirementResult,
+    req: RequirementDef,
+    targets: Mapping[str, float],
+    out: list[dict[str, Any]],
+) -> None:
     if req.field is None:
-        return None
-    return {
-        "type": "change",
-        "requirement": r.id,
-        "field": req.field,
-        "from": r.have,
-        "to": True,
-        "patch": _nest(req.field, True),
-        "text": _bound(req, "whatif.flag", c.catalog).render(()),
-    }
+        return
+    out.append(
+        {
+            "type": "change",
+            "requirement": r.id,
+            "field": req.field,
+            "from": r.have,
+            "to": True,
+            "patch": _nest(req.field, True),
+            "text": _bound(req, "whatif.flag", c.catalog).render(()),
+        }
+    )
+
+
+#: requirement kind -> its fix
+_FIXES: dict[str, _Fix] = {
+    "min_months": _fix_months,
+    "flag": _fix_flag,
+    "foreign_language": _fix_language,
+    "kaztest_score": _fix_kaztest_score,
+    "kaztest_blocks": _fix_kaztest_blocks,
+    "gpa": _fix_gpa,
+}
 
 
 def _eligible_in(track: Track, c: _Ctx, cache: dict[str, RequirementResult]) -> bool:
@@ -397,38 +483,20 @@ def suggest(
     """What-if suggestions for a not-eligible result (see the module docstring)."""
 
     out: list[dict[str, Any]] = []
-    failing = [r for r in res.requirements if r.status == UNMET and r.req is not None]
+    failing: list[tuple[RequirementResult, RequirementDef]] = []
     targets: dict[str, float] = {}
-    for r in failing:
+    for r in res.requirements:
         q = r.req
-        if q is not None and q.kind == "min_months" and q.field and q.minimum:
-            t = targets.get(q.field, 0.0)
-            targets[q.field] = t if t >= q.minimum else q.minimum
-    for r in failing:
-        req = r.req
-        if req is None:
-            continue
-        kind = req.kind
-        if kind == "min_months":
-            m = _fix_months(c, r, req, targets)
-            if m is not None:
-                out.append(m)
-        elif kind == "flag":
-            f = _fix_flag(c, r, req)
-            if f is not None:
-                out.append(f)
-        elif kind == "foreign_language":
-            out.append(_fix_language(c, r, req))
-        elif kind == "kaztest_score":
-            s = _fix_kaztest_score(c, r, req)
-            if s is not None:
-                out.append(s)
-        elif kind == "kaztest_blocks":
-            out.extend(_fix_kaztest_blocks(c, r, req))
-        elif kind == "gpa":
-            g = _fix_gpa(c, r, req)
-            if g is not None:
-                out.append(g)
+        if r.status == UNMET and q is not None:
+            failing.append((r, q))
+            if q.kind == "min_months" and q.field and q.minimum:
+                t = targets.get(q.field, 0.0)
+                targets[q.field] = t if t >= q.minimum else q.minimum
+    fixes = _FIXES
+    for r, q in failing:
+        fix = fixes.get(q.kind)
+        if fix is not None:
+            fix(c, r, q, targets, out)
 
     own = res.track
     if own is not None:
