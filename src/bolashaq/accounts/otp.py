@@ -326,7 +326,7 @@ def otp_send(*, user: User, purpose: OtpPurpose, binding: str = "") -> OneTimeCo
     with translation.override(user.language):
         text = _sms_text(purpose, code)
     try:
-        sms_send(acting_user=user, phone=user.phone, text=text)
+        sms_send(acting_user=user, phone=user.phone, text=text, message_name=f"code:{row.pk}")
     except SmsError as exc:
         with transaction.atomic():
             row.delivery_failed, row.superseded_at = True, timezone.now()

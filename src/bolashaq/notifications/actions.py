@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import logging
 import re
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -44,48 +45,44 @@ def sms_send(
     text: str,
     message_name: str = "",
 ) -> SmsMessage:
-    """Send one SMS and log it; raises ``SmsError`` (after logging the failure) if the backend
-    refuses. Call it outside a transaction: the gateway call is not held inside one.
+    """Send one SMS, then log and audit the outcome (``sms.sent`` or ``sms.failed``) in one
+    transaction; raises ``SmsError`` after logging a failure. Call it outside a transaction:
+    the gateway call is not held inside one.
 
-    ``message_name`` names the message across retries (``notice:<pk>``): every attempt then
-    carries the same idempotency key, so a gateway that honours it sends the SMS once. Without
-    it, the key is this attempt's own (``sms:<pk>`` of its delivery log row).
+    The record is written once, when the gateway has answered: what must survive a crash
+    before that is the caller's (the one-time code or the notice, written before sending), and
+    one transaction instead of two is a third of a signature's writes.
+
+    ``message_name`` names the message across retries (``notice:<pk>``, ``code:<pk>``): every
+    attempt then carries the same idempotency key, so a gateway that honours it sends the SMS
+    once. Without it, the attempt gets a key of its own.
     """
     backend = get_backend()
-    with transaction.atomic():
-        logged = text if backend.name == "outbox" else DIGITS.sub(lambda m: "•" * len(m[0]), text)
-        message = SmsMessage.objects.create(phone=phone, body=logged, backend=backend.name)
-        audit_record(
-            acting_user=acting_user,
-            action="sms.send",
-            target=message,
-            new={"phone": mask_phone(phone), "backend": backend.name},
-        )
-    key = idempotency_key(message_name or f"sms:{message.pk}")
+    key = idempotency_key(message_name or f"sms:{uuid.uuid4()}")
+    logged = text if backend.name == "outbox" else DIGITS.sub(lambda m: "•" * len(m[0]), text)
+    message = SmsMessage(phone=phone, body=logged, backend=backend.name)
+    failure: SmsError | None = None
     try:
         message.provider_id = backend.send(phone=phone, text=text, idempotency_key=key)
+        message.status, message.sent_at = SmsStatus.SENT, timezone.now()
     except SmsError as exc:
+        failure = exc
         message.status, message.error = SmsStatus.FAILED, str(exc)[:300]
-        # The number masked, never the text: it may hold a code.
-        logger.warning("SMS %s to %s failed: %s", message.pk, mask_phone(phone), message.error)
-        with transaction.atomic():
-            message.save(update_fields=["status", "error"])
-            audit_record(
-                acting_user=acting_user,
-                action="sms.failed",
-                target=message,
-                old={"status": SmsStatus.QUEUED},
-                new={"status": SmsStatus.FAILED, "error": message.error},
-            )
-        raise
-    message.status, message.sent_at = SmsStatus.SENT, timezone.now()
     with transaction.atomic():
-        message.save(update_fields=["status", "sent_at", "provider_id"])
+        message.save()
         audit_record(
             acting_user=acting_user,
-            action="sms.sent",
+            action="sms.sent" if failure is None else "sms.failed",
             target=message,
-            old={"status": SmsStatus.QUEUED},
-            new={"status": SmsStatus.SENT},
+            new={
+                "phone": mask_phone(phone),
+                "backend": backend.name,
+                "status": message.status,
+                **({"error": message.error} if failure is not None else {}),
+            },
         )
+    if failure is not None:
+        # The number masked, never the text: it may hold a code.
+        logger.warning("SMS %s to %s failed: %s", message.pk, mask_phone(phone), message.error)
+        raise failure
     return message
