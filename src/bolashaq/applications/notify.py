@@ -96,16 +96,22 @@ def _email_text(state: str, context: dict[str, Any]) -> tuple[str, str]:
     return f"{settings.SITE_NAME}: {subject.strip()}", body
 
 
-def _deliver(
-    application: Application, key: str, channel: NoticeChannel, send: Callable[[str], object]
-) -> Exception | None:
-    """Send through one channel unless it went already; return the failure, if any.
+def _notices(
+    application: Application, key: str, channels: list[NoticeChannel]
+) -> dict[str, Notice]:
+    """The notice rows of this change, one per channel, made if missing (two queries for all
+    channels; a concurrent attempt's rows are found, not duplicated)."""
+    rows = [Notice(application=application, key=key, channel=channel) for channel in channels]
+    Notice.objects.bulk_create(rows, ignore_conflicts=True)
+    found = Notice.objects.filter(application=application, key=key, channel__in=channels)
+    return {notice.channel: notice for notice in found}
+
+
+def _deliver(notice: Notice, send: Callable[[str], object]) -> Exception | None:
+    """Send through the notice's channel unless it went already; return the failure, if any.
 
     ``send`` gets the notice's name, the same for every attempt (the SMS gateway's idempotency
     key is made from it)."""
-    notice, _created = Notice.objects.get_or_create(
-        application=application, key=key, channel=channel
-    )
     if notice.sent_at is not None:
         return None
     try:
@@ -147,6 +153,9 @@ def application_notify(*, application_id: int, event_id: int) -> str:
     key = str(event.pk)
     url = application_url(application)
     failures: list[Exception] = []
+    channels = [NoticeChannel.EMAIL] if user.email else []
+    channels += [NoticeChannel.SMS] if user.phone else []
+    notices = _notices(application, key, channels)
     with translation.override(user.message_language):
         language = translation.get_language() or settings.LANGUAGE_CODE
         due = _deadline(application, event) if state == State.IN_REVIEW else None
@@ -169,7 +178,7 @@ def application_notify(*, application_id: int, event_id: int) -> str:
             message = EmailMessage(
                 subject, body, to=[user.email], headers={"Auto-Submitted": "auto-generated"}
             )
-            failure = _deliver(application, key, NoticeChannel.EMAIL, lambda _name: message.send())
+            failure = _deliver(notices[NoticeChannel.EMAIL], lambda _name: message.send())
             if failure is not None:
                 failures.append(failure)
         if user.phone:
@@ -177,9 +186,7 @@ def application_notify(*, application_id: int, event_id: int) -> str:
             text = str(template) % {"number": application.pk, "url": url, "deadline": deadline}
             phone = user.phone
             failure = _deliver(
-                application,
-                key,
-                NoticeChannel.SMS,
+                notices[NoticeChannel.SMS],
                 lambda name: sms_send(phone=phone, text=text, message_name=name),
             )
             if failure is not None:
