@@ -171,8 +171,12 @@ def main() -> int:
 
     django_before, pg_before = time.process_time(), backend_cpu(backend)
     executed.clear()
+    worker = {"batch": True, "startup_delay": False, "reload": False, "verbosity": 0}
     with connection.execute_wrapper(count_queries):
-        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+        if args_profile:
+            profiles["tasks"].runcall(call_command, "db_worker", **worker)
+        else:
+            call_command("db_worker", **worker)
     task_cpu = (time.process_time() - django_before, backend_cpu(backend) - pg_before)
     task_queries = len(executed)
     tasks = DBTaskResult.objects.count()  # the check and a notice for each state change
