@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
@@ -65,6 +66,41 @@ def _enqueue_retry(
     return retry.enqueue(*args, **{**kwargs, ATTEMPT_KWARG: attempt + 1})
 
 
+# How long a failed task's worker keeps trying to queue the next attempt while the database is
+# unreachable. Giving up at once lost the attempt when the database came back before the worker
+# recorded the failure (tests/faults/test_postgres_restarted.py).
+RETRY_ENQUEUE_PATIENCE_SECONDS = 60.0
+
+
+def _enqueue_retry_when_possible(
+    the_task: Task[Any, Any], args: Any, kwargs: dict[str, Any], attempt: int
+) -> Any:
+    """:func:`_enqueue_retry`, tried again while the database cannot be reached, for up to
+    ``RETRY_ENQUEUE_PATIENCE_SECONDS``. If it stays down, the error propagates: the worker
+    cannot record the failure either, stops, and its task is reclaimed (``tasks_reclaim_lost``).
+    """
+    if not isinstance(the_task.get_backend(), DatabaseBackend):
+        return _enqueue_retry(the_task, args, kwargs, attempt)
+    deadline = time.monotonic() + RETRY_ENQUEUE_PATIENCE_SECONDS
+    wait = 0.25
+    while True:
+        try:
+            return _enqueue_retry(the_task, args, kwargs, attempt)
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() + wait > deadline:
+                raise
+            logger.warning(
+                "Could not queue attempt %d of %s; trying again in %.2f s",
+                attempt + 1,
+                the_task.module_path,
+                wait,
+                exc_info=True,
+            )
+            connection.close()
+            time.sleep(wait)
+            wait = min(wait * 2, 5.0)
+
+
 def retried_task(
     *, max_attempts: int | None = None, priority: int = 0, queue_name: str = "default"
 ) -> Callable[[Callable[P, T]], Task[Any, T]]:
@@ -93,7 +129,7 @@ def retried_task(
                     limit,
                     exc_info=True,
                 )
-                _enqueue_retry(the_task, args, kwargs, attempt)
+                _enqueue_retry_when_possible(the_task, args, kwargs, attempt)
                 raise
 
         setattr(runner, RETRY_LIMIT_ATTR, max_attempts or 0)

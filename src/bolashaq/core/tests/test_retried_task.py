@@ -60,3 +60,31 @@ def test_retries_stop_at_the_limit_and_staff_see_the_failures(database_tasks, ca
 @pytest.mark.django_db(transaction=True)
 def test_the_failures_page_is_closed_to_applicants(database_tasks, cast) -> None:
     assert cast.client(Role.APPLICANT).get("/office/tasks/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_attempt_is_queued_once_the_database_answers_again(
+    database_tasks, monkeypatch
+) -> None:
+    """A task that fails while the database is down must not lose its next attempt when queueing
+    it fails too and the database is back by the time the failure is recorded."""
+    from django.db import OperationalError
+
+    from bolashaq.core import tasks
+
+    real = tasks._enqueue_retry
+    refusals = iter([OperationalError("connection refused")] * 2)
+
+    def down_twice(*args, **kwargs):
+        refused = next(refusals, None)
+        if refused is not None:
+            raise refused
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "_enqueue_retry", down_twice)
+    monkeypatch.setattr("bolashaq.core.tasks.time.sleep", lambda seconds: None)
+    flaky.fails_twice.enqueue("c")
+    run_worker()
+    assert flaky.CALLS == ["c", "c", "c"]
+    statuses = sorted(DBTaskResult.objects.values_list("status", flat=True))
+    assert statuses == ["FAILED", "FAILED", "SUCCESSFUL"]
