@@ -215,7 +215,14 @@ class Server:
         self._check_master()
         http = Http(self.port, 5)
         try:
-            return http.request("GET", "/healthz").status is not None
+            return http.request("GET", "/healthz/live").status == 200
+        finally:
+            http.close()
+
+    def health(self, path: str = "/healthz/ready") -> Answer:
+        http = Http(self.port, 10)
+        try:
+            return http.request("GET", path)
         finally:
             http.close()
 
