@@ -179,6 +179,9 @@ def main() -> int:
             call_command("db_worker", **worker)
     task_cpu = (time.process_time() - django_before, backend_cpu(backend) - pg_before)
     task_queries = len(executed)
+    if show_sql:
+        for sql in executed[: len(executed) // len(fixture.submitters)]:
+            print(f"  tasks: {sql[:170]}")
     tasks = DBTaskResult.objects.count()  # the check and a notice for each state change
     connection.close()
     for kind, profile in profiles.items():
