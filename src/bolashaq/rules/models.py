@@ -311,7 +311,7 @@ def parse_profile(data: Mapping[str, Any] | Profile, *, today: _dt.date | None =
     """
     if isinstance(data, Profile):
         return data
-    if type(data) is dict and _TOP_FIELDS.issuperset(data):
+    if type(data) is dict:
         p = _parse_plain(data)
         if p is not None:
             return p
@@ -320,22 +320,39 @@ def parse_profile(data: Mapping[str, Any] | Profile, *, today: _dt.date | None =
 
 _NUMBER = frozenset({int, float})
 
+#: ISO date text -> the date, for texts already read (the same few dates recur)
+_DATES: dict[str, _dt.date] = {}
+
+
+def _plain_date(v: object) -> _dt.date | None:
+    """``v`` as a date if it is a "YYYY-MM-DD" string (memoised in _DATES), else None."""
+    if type(v) is not str or len(v) != 10 or v[4] != "-":
+        return None
+    try:
+        d = _fromiso(v)
+    except ValueError:
+        return None
+    if len(_DATES) >= 100_000:
+        _DATES.clear()
+    _DATES[v] = d
+    return d
+
 
 def _parse_plain(data: dict[str, Any]) -> Profile | None:
     """The common case, fast: plain JSON types, every value valid, no unknown field.
 
     Returns None at the first thing out of the ordinary; :func:`_parse` then does the full
     validation (with every error and warning). Whatever this returns, :func:`_parse` would
-    return an equal profile.
+    return an equal profile. Unknown fields are found by counting: each object must have as
+    many keys as known fields with a value (an explicit null also falls back, harmlessly).
     """
     g = data.get
     v = g("date")
-    if type(v) is not str or len(v) != 10 or v[4] != "-":
-        return None
-    try:
-        date = _fromiso(v)
-    except ValueError:
-        return None
+    date = _DATES.get(v) if type(v) is str else None
+    if date is None:
+        date = _plain_date(v)
+        if date is None:
+            return None
     programme = g("programme")
     category = g("category")
     if type(programme) is not str or programme not in _PROGRAMME_SET:
@@ -350,33 +367,37 @@ def _parse_plain(data: dict[str, Any]) -> Profile | None:
     kaztest = None
     kd = g("kaztest")
     if kd is not None:
-        if type(kd) is not dict or not _KAZTEST_FIELDS.issuperset(kd):
+        if type(kd) is not dict:
             return None
         blocks = kd.get("blocks")
+        score = kd.get("score")
+        mx = kd.get("max")
+        kdate = kd.get("date")
+        if (
+            (blocks is not None) + (score is not None) + (mx is not None) + (kdate is not None)
+        ) != len(kd):
+            return None
         if blocks is not None:
-            if type(blocks) is not dict or not _BLOCK_FIELDS.issuperset(blocks):
+            if type(blocks) is not dict:
                 return None
-            for n in blocks.values():
-                if type(n) not in num or not 0 <= n < _INF:
+            for b, n in blocks.items():
+                if b not in _BLOCK_FIELDS or type(n) not in num or not 0 <= n < _INF:
                     return None
             blocks = dict(blocks)
-        score = kd.get("score")
         if score is not None and (type(score) not in num or not 0 <= score < _INF):
             return None
-        mx = kd.get("max")
         if mx is not None:
             if type(mx) not in num or not 0 <= mx < _INF:
                 return None
             if score is not None and score > mx:
                 return None
-        kdate = kd.get("date")
         if kdate is not None:
-            if type(kdate) is not str or len(kdate) != 10 or kdate[4] != "-":
-                return None
-            try:
-                kdate = _fromiso(kdate)
-            except ValueError:
-                return None
+            kday = _DATES.get(kdate) if type(kdate) is str else None
+            if kday is None:
+                kday = _plain_date(kdate)
+                if kday is None:
+                    return None
+            kdate = kday
         kaztest = Kaztest(score, mx, blocks, kdate)
 
     fl = None
@@ -386,29 +407,31 @@ def _parse_plain(data: dict[str, Any]) -> Profile | None:
             return None
         certs: list[LanguageCertificate] = []
         for cd in fv:
-            if type(cd) is not dict or not _CERT_FIELDS.issuperset(cd):
+            if type(cd) is not dict:
                 return None
             test = cd.get("test")
+            value: Any = cd.get("score")
+            cdate = cd.get("date")
+            if (2 if cdate is None else 3) != len(cd):  # test and score are required
+                return None
             if type(test) is not str or test not in _TEST_SET:
                 return None
-            value: Any = cd.get("score")
             if type(value) not in num or not 0 <= value < _INF:
                 return None
-            cdate = cd.get("date")
             if cdate is not None:
-                if type(cdate) is not str or len(cdate) != 10 or cdate[4] != "-":
-                    return None
-                try:
-                    cdate = _fromiso(cdate)
-                except ValueError:
-                    return None
+                cday = _DATES.get(cdate) if type(cdate) is str else None
+                if cday is None:
+                    cday = _plain_date(cdate)
+                    if cday is None:
+                        return None
+                cdate = cday
             certs.append(LanguageCertificate(test, value, cdate))
         fl = tuple(certs)
 
     gpa = None
     gd = g("gpa")
     if gd is not None:
-        if type(gd) is not dict or not _GPA_FIELDS.issuperset(gd):
+        if type(gd) is not dict or len(gd) != 2:
             return None
         gv: Any = gd.get("value")
         gs: Any = gd.get("scale")
@@ -421,11 +444,13 @@ def _parse_plain(data: dict[str, Any]) -> Profile | None:
     invitation = None
     idd = g("invitation")
     if idd is not None:
-        if type(idd) is not dict or not _INV_FIELDS.issuperset(idd):
+        if type(idd) is not dict:
             return None
         u = idd.get("unconditional")
         r = idd.get("recommended_university")
         s = idd.get("priority_specialty")
+        if (u is not None) + (r is not None) + (s is not None) != len(idd):
+            return None
         if not (u is None or u is True or u is False):
             return None
         if not (r is None or r is True or r is False):
@@ -437,11 +462,13 @@ def _parse_plain(data: dict[str, Any]) -> Profile | None:
     experience = None
     ed = g("experience")
     if ed is not None:
-        if type(ed) is not dict or not _EXP_FIELDS.issuperset(ed):
+        if type(ed) is not dict:
             return None
         tm = ed.get("total_months")
         fm = ed.get("field_months")
         cm = ed.get("field_continuous_months")
+        if (tm is not None) + (fm is not None) + (cm is not None) != len(ed):
+            return None
         if tm is not None and (type(tm) not in num or not 0 <= tm < _INF):
             return None
         if fm is not None:
@@ -459,10 +486,12 @@ def _parse_plain(data: dict[str, Any]) -> Profile | None:
     rural = None
     rd = g("rural")
     if rd is not None:
-        if type(rd) is not dict or not _RURAL_FIELDS.issuperset(rd):
+        if type(rd) is not dict:
             return None
         rm = rd.get("residence_months")
         wm = rd.get("work_months")
+        if (rm is not None) + (wm is not None) != len(rd):
+            return None
         if rm is not None and (type(rm) not in num or not 0 <= rm < _INF):
             return None
         if wm is not None and (type(wm) not in num or not 0 <= wm < _INF):
@@ -476,6 +505,22 @@ def _parse_plain(data: dict[str, Any]) -> Profile | None:
     for b in (related, production, medical, abroad):
         if not (b is None or b is True or b is False):
             return None
+    # every key is a known field with a value (date, programme and category always have one)
+    if (
+        3
+        + (pid is not None)
+        + (kd is not None)
+        + (fv is not None)
+        + (gd is not None)
+        + (idd is not None)
+        + (related is not None)
+        + (ed is not None)
+        + (rd is not None)
+        + (production is not None)
+        + (medical is not None)
+        + (abroad is not None)
+    ) != len(data):
+        return None
     return Profile(
         date,
         programme,
