@@ -12,9 +12,17 @@ import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from .loader import load_rule_sets
+from .loader import _DEFAULT, load_rule_sets
 from .messages import Arg, Bound, MessageCatalog, Text
-from .models import BLOCKS, LanguageCertificate, Profile, ProfileError, parse_profile
+from .models import (
+    BLOCKS,
+    LanguageCertificate,
+    Profile,
+    ProfileError,
+    _parse,
+    _parse_plain,
+    parse_profile,
+)
 from .ruleset import NoRuleSetError, RequirementDef, RuleBook, RuleSet, Track, add_years
 
 __all__ = [
@@ -333,6 +341,16 @@ def verdict_of(statuses: Iterable[str]) -> str:
 _LAST_DAY: dict[tuple[_dt.date, int], _dt.date] = {}
 
 
+def _last_day(d: _dt.date, years: int) -> _dt.date:
+    """The last valid day of a certificate of ``d`` valid ``years`` (memoised in _LAST_DAY)."""
+    until = _LAST_DAY.get((d, years))
+    if until is None:
+        if len(_LAST_DAY) >= 100_000:
+            _LAST_DAY.clear()
+        until = _LAST_DAY[(d, years)] = add_years(d, years)
+    return until
+
+
 def _validity(d: _dt.date | None, years: int, on: _dt.date) -> tuple[str, _dt.date | None]:
     """("ok" | "expired" | "not_yet" | "no_date", last valid day). The last day is valid."""
     if d is None:
@@ -538,12 +556,30 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
             )
         return RequirementResult(req, req.id, UNKNOWN, need, None, "blocks.missing", (), cat)
     given = k.blocks
-    state, until = _validity(k.date, c.rs.validity["kaztest"], p.date)
+    kd = k.date
+    if kd is None:
+        state, until = "no_date", None
+    else:  # _validity, inlined
+        years = c.rs.validity["kaztest"]
+        until = _LAST_DAY.get((kd, years)) or _last_day(kd, years)
+        on = p.date
+        state = "not_yet" if kd > on else "expired" if on > until else "ok"
     c.kaztest_state = state
-    have = {"blocks": dict(given), "date": _iso(k.date), "valid_until": _iso(until)}
-    failed = [(b, lo, given[b]) for b, lo, _hi in blocks if given.get(b, _INF) + _EPS < lo]
+    have = {
+        "blocks": dict(given),
+        "date": None if kd is None else _ISO.get(kd) or _day(kd),
+        "valid_until": None if until is None else _ISO.get(until) or _day(until),
+    }
+    failed: list[tuple[str, float, type, float]] = []
+    names: list[str] = []
+    for b, lo, _hi in blocks:
+        v = given.get(b)
+        if v is not None and v + _EPS < lo:
+            failed.append((b, v, type(v), lo))
+            names.append(b)
     if failed:
-        have["failed"] = [b for b, _, _ in failed]
+        have["failed"] = names
+        below = tuple(failed)
         return RequirementResult(
             req,
             req.id,
@@ -551,10 +587,16 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "blocks.unmet",
-            lambda: (_block_names(cat, ((b, f" {_num(v)} < {_num(lo)}") for b, lo, v in failed)),),
+            lambda: (_blocks_text(req, cat, " %s < %s", below),),
             cat,
         )
-    over = [(b, hi) for b, _lo, hi in blocks if given.get(b, -_INF) > hi + _EPS]
+    over = tuple(
+        [
+            (b, given[b], type(given[b]), hi)
+            for b, _lo, hi in blocks
+            if given.get(b, -_INF) > hi + _EPS
+        ]
+    )
     if over:
         return RequirementResult(
             req,
@@ -563,9 +605,7 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "blocks.over_max",
-            lambda: (
-                _block_names(cat, ((b, f" {_num(given[b])} > {_num(hi)}") for b, hi in over)),
-            ),
+            lambda: (_blocks_text(req, cat, " %s > %s", over),),
             cat,
         )
     if len(given) < len(blocks):
@@ -591,11 +631,52 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
         have,
         "blocks.met",
         lambda: (
-            _block_names(cat, ((b, f" {_num(given[b])}/{_num(hi)}") for b, _lo, hi in blocks)),
+            _blocks_text(
+                req,
+                cat,
+                " %s/%s",
+                tuple([(b, given[b], type(given[b]), hi) for b, _lo, hi in blocks]),
+            ),
             _iso(until) or "—",
         ),
         cat,
     )
+
+
+def _blocks_text(
+    req: RequirementDef,
+    catalog: MessageCatalog,
+    form: str,
+    items: tuple[tuple[str, float, type, float], ...],
+) -> Text:
+    """'writing 27 < 30, …' in each language: each block's name with ``form`` filled in with
+    its two numbers. Memoised per requirement by the numbers (and the type of the profile's:
+    27 and 27.0 read differently)."""
+    memo = req.texts
+    key = (catalog, form, items)
+    t = memo.get(key)
+    if t is None:
+        t = _block_names(catalog, ((b, form % (_num(x), _num(y))) for b, x, _tx, y in items))
+        if len(memo) >= 1024:
+            memo.clear()
+        memo[key] = t
+    return t
+
+
+#: (test, score, score is a float, date) -> the certificate's label
+_LABELS: dict[tuple[str, float, bool, _dt.date | None], str] = {}
+
+
+def _label(cert: LanguageCertificate) -> str:
+    """:func:`_cert_label`, memoised."""
+    score = cert.score
+    key = (cert.test, score, type(score) is float, cert.date)
+    t = _LABELS.get(key)
+    if t is None:
+        if len(_LABELS) >= 100_000:
+            _LABELS.clear()
+        t = _LABELS[key] = _cert_label(cert)
+    return t
 
 
 def _cert_label(cert: LanguageCertificate) -> str:
@@ -640,22 +721,34 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
     stale: tuple[LanguageCertificate, str, _dt.date | None] | None = None
     have: list[dict[str, Any]] = []
     min_level = req.min_level
+    levels = table.levels
     for cert in certs:
-        level = table.level_of(cert.test, cert.score)
-        years = validity.get(cert.test)
+        test = cert.test
+        score = cert.score
+        cd = cert.date
+        level = None  # table.level_of, inlined
+        for lvl, scores in levels:
+            m = scores.get(test)
+            if m is not None and score >= m:
+                level = lvl
+                break
+        years = validity.get(test)
         if years is None:
             state, until = "ok", None
-        else:
-            state, until = _validity(cert.date, years, on)
+        elif cd is None:
+            state, until = "no_date", None
+        else:  # _validity, inlined
+            until = _LAST_DAY.get((cd, years)) or _last_day(cd, years)
+            state = "not_yet" if cd > on else "expired" if on > until else "ok"
         have.append(
             {
-                "test": cert.test,
-                "score": cert.score,
-                "date": None if cert.date is None else _ISO.get(cert.date) or _day(cert.date),
+                "test": test,
+                "score": score,
+                "date": None if cd is None else _ISO.get(cd) or _day(cd),
                 "valid_until": None if until is None else _ISO.get(until) or _day(until),
                 "validity": "valid" if state == "ok" else state,
                 "level": level,
-                "accepted": cert.test in accepted,
+                "accepted": test in accepted,
             }
         )
         if level is None:
@@ -677,7 +770,7 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "lang.met",
-            (_cert_label(_must(best_cert)), str(best)),
+            (_label(_must(best_cert)), str(best)),
             cat,
         )
     if undated is not None:
@@ -688,7 +781,7 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "cert.no_date",
-            _cert_values(_cert_label(undated), None, on),
+            _cert_values(_label(undated), None, on),
             cat,
         )
     if stale is not None:
@@ -700,7 +793,7 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "cert.expired" if state == "expired" else "cert.not_yet",
-            _cert_values(_cert_label(cert), until, on),
+            _cert_values(_label(cert), until, on),
             cat,
         )
     return RequirementResult(
@@ -710,7 +803,7 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
         need,
         have,
         "lang.unmet",
-        (", ".join([_cert_label(x) for x in certs]),),
+        (", ".join([_label(x) for x in certs]),),
         cat,
     )
 
@@ -869,7 +962,9 @@ class Result:
         w = self._what_if
         if w is None:
             if self.verdict == NOT_ELIGIBLE and self._with_what_if:
-                w = _suggest()(self, self.profile, self.rule_set, self._ctx, self._cache)
+                w = (_SUGGEST or _suggest())[0](
+                    self, self.profile, self.rule_set, self._ctx, self._cache
+                )
             else:
                 w = []
             self._what_if = w
@@ -883,13 +978,44 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         track = self.track
+        # RequirementResult.to_dict, inlined: a result has several requirements
+        requirements: list[dict[str, Any]] = []
+        for r in self.requirements:
+            req = r.req
+            if req is None:
+                requirements.append(r.to_dict())
+                continue
+            m = r._message
+            if m is None:
+                v = r._values
+                if type(v) is not tuple:
+                    if callable(v):
+                        v = r._values = v()
+                    if type(v) is not tuple:
+                        v = ()
+                key = r.msg_key
+                cat = r._catalog
+                hit = req.messages.get(key)
+                b = hit[1] if hit is not None and hit[0] is cat else _bound(req, key, cat)
+                m = r._message = b.render(v)
+            requirements.append(
+                {
+                    "id": r.id,
+                    "status": r.status,
+                    "need": r.need,
+                    "have": r.have,
+                    "source": req.source_dict,
+                    "message": m,
+                    "title": req.title_dict,
+                }
+            )
         d: dict[str, Any] = {
             "verdict": self.verdict,
             "rule_set": self.rule_set.id,
-            "date": _day(self.date),
+            "date": _ISO.get(self.date) or _day(self.date),
             "programme": self.programme,
             "category": self.category,
-            "requirements": [r.to_dict() for r in self.requirements],
+            "requirements": requirements,
             "language_level": self.language_level,
             "documents": self.documents,
             "post_award": None if track is None else track.post_award,
@@ -909,13 +1035,14 @@ class Result:
 _SUGGEST: list[Callable[..., list[dict[str, Any]]]] = []
 
 
-def _suggest() -> Callable[..., list[dict[str, Any]]]:
-    """:func:`bolashaq.rules.whatif.suggest` (imported on first use: it imports this module)."""
+def _suggest() -> list[Callable[..., list[dict[str, Any]]]]:
+    """[:func:`bolashaq.rules.whatif.suggest`] (imported on first use: it imports this
+    module)."""
     if not _SUGGEST:
         from .whatif import suggest
 
         _SUGGEST.append(suggest)
-    return _SUGGEST[0]
+    return _SUGGEST
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -979,8 +1106,13 @@ def evaluate(
     ``date``. Raises :class:`~bolashaq.rules.ProfileError` for invalid input or when no rule
     set is in force for the programme on that date.
     """
-    p = profile if isinstance(profile, Profile) else parse_profile(profile, today=today)
-    book = rules if rules is not None else load_rule_sets()
+    if type(profile) is dict:
+        p = _parse_plain(profile) or _parse(profile, today)
+    elif isinstance(profile, Profile):
+        p = profile
+    else:
+        p = parse_profile(profile, today=today)
+    book = rules if rules is not None else _DEFAULT[0] if _DEFAULT else load_rule_sets()
     try:
         if rule_set is None:
             rs = book.select(p.programme, p.date)

@@ -125,6 +125,9 @@ class RequirementDef:
     messages: dict[str, tuple[MessageCatalog, Bound]] = dc_field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    #: texts made from profile values with this requirement's numbers, memoised by the
+    #: engine (bounded)
+    texts: dict[Any, Any] = dc_field(default_factory=dict, init=False, repr=False, compare=False)
     #: ``lang_alternatives`` as the JSON list what-if reports, per test (set at init; shared
     #: by every suggestion: read-only)
     lang_alternatives_json: Mapping[str, list[Mapping[str, Any]]] = dc_field(
