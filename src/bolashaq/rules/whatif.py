@@ -108,6 +108,18 @@ class _Texts:
         self.blocks = {x: catalog.text("block." + x) for x in BLOCKS}
 
 
+def _remember(memo: dict[Any, Any], key: Any, text: dict[str, str]) -> dict[str, str]:
+    """Keep ``text`` in a requirement's memo of texts (bounded) and return it.
+
+    What-if texts are memoised per requirement by the profile values they show (with their
+    type: 27 and 27.0 read differently); the requirement fixes the rest.
+    """
+    if len(memo) >= 1024:
+        memo.clear()
+    memo[key] = text
+    return text
+
+
 def _texts(catalog: MessageCatalog) -> _Texts:
     t = catalog.memo.get("whatif")
     if t is None:
@@ -165,8 +177,12 @@ def _fix_months(
                     if cur < want:
                         inner[f] = want
     cat = c.catalog
-    hit = req.messages.get("whatif.months")
-    b = hit[1] if hit is not None and hit[0] is cat else _bound(req, "whatif.months", cat)
+    key = ("whatif.months", cat, old, type(old))
+    text = req.texts.get(key)
+    if text is None:
+        text = _remember(
+            req.texts, key, _bound(req, "whatif.months", cat).render((_s(old), _s(to)))
+        )
     out.append(
         {
             "type": "change",
@@ -175,7 +191,7 @@ def _fix_months(
             "from": old,
             "to": to,
             "patch": {outer: inner},
-            "text": b.render((_s(old), _s(to))),
+            "text": text,
         }
     )
 
@@ -276,7 +292,11 @@ def _fix_language(
     if stale:
         d["renew"] = True
     d["patch"] = {"foreign_language": patch_certs}
-    d["text"] = texts.score.render((_NAMES[test], _s(score), _s(to)))
+    key = ("whatif.score", texts, test, score, type(score))
+    text = req.texts.get(key)
+    if text is None:
+        text = _remember(req.texts, key, texts.score.render((_NAMES[test], _s(score), _s(to))))
+    d["text"] = text
     out.append(d)
 
 
@@ -389,6 +409,12 @@ def _fix_kaztest_blocks(
             kpatch: dict[str, Any] = {"blocks": {b: lo}}
             if stale:  # the new result also has to be valid
                 kpatch["date"] = _day(p.date)
+            key = ("whatif.block", texts, b, v, type(v))
+            text = req.texts.get(key)
+            if text is None:
+                text = _remember(
+                    req.texts, key, texts.kaztest_block.render((texts.blocks[b], _s(v), _s(lo)))
+                )
             out.append(
                 {
                     "type": "change",
@@ -397,7 +423,7 @@ def _fix_kaztest_blocks(
                     "from": v,
                     "to": lo,
                     "patch": {"kaztest": kpatch},
-                    "text": texts.kaztest_block.render((texts.blocks[b], _s(v), _s(lo))),
+                    "text": text,
                 }
             )
 
