@@ -147,10 +147,19 @@ class Server:
     announced: set[str] = field(default_factory=set)
 
     @classmethod
-    def start(cls, directory: Path, *, database: str | None = None, threads: int = 4) -> Server:
+    def start(
+        cls,
+        directory: Path,
+        *,
+        database: str | None = None,
+        threads: int = 4,
+        env: dict[str, str] | None = None,
+    ) -> Server:
+        """Start it; ``env`` overrides variables of :func:`server_env`."""
         directory.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        server = cls(directory, port, server_env(directory, port, database or database_url()))
+        environment = {**server_env(directory, port, database or database_url()), **(env or {})}
+        server = cls(directory, port, environment)
         for sub in ("var", "media", "static", "faults", "tmp"):
             (directory / sub).mkdir(exist_ok=True)
         gunicorn = [

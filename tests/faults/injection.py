@@ -14,9 +14,13 @@
 ``kill-db <model>``
     when a ``<model>`` is saved, kill this request's database connection (PostgreSQL:
     ``pg_terminate_backend`` from a second connection; SQLite: its handle is closed), so the
-    transaction cannot finish.
+    transaction cannot finish;
+``hold``
+    keep the request waiting just before its view, inside every other middleware (so it holds
+    its place in ``LoadShedMiddleware``), until the test creates ``<FAULT_DIR>/release``
+    (:data:`HOLD_LIMIT_SECONDS` at most). It is announced when it starts waiting, not before.
 
-Every faulted request is announced first: a file ``<FAULT_DIR>/<pid>-<n>.json`` with this
+Every other faulted request is announced first: a file ``<FAULT_DIR>/<pid>-<n>.json`` with this
 process's id and the fault, written before the view runs, which the test can wait for.
 """
 
@@ -26,6 +30,7 @@ import itertools
 import json
 import os
 import signal
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -36,8 +41,17 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 
 FAULTS = frozenset(
-    {"announce", "kill-before-response", "kill-after-commit", "kill-in-transaction", "kill-db"}
+    {
+        "announce",
+        "kill-before-response",
+        "kill-after-commit",
+        "kill-in-transaction",
+        "kill-db",
+        "hold",
+    }
 )
+# A held request is let go after this long even if the test never releases it.
+HOLD_LIMIT_SECONDS = 30.0
 
 
 @dataclass
@@ -88,6 +102,14 @@ def announce(fault: Fault) -> None:
     partial.rename(path)  # the test never reads half a file
 
 
+def hold() -> None:
+    """Wait until the test creates ``<FAULT_DIR>/release`` (or :data:`HOLD_LIMIT_SECONDS`)."""
+    release = Path(os.environ.get("FAULT_DIR", ".")) / "release"
+    deadline = time.monotonic() + HOLD_LIMIT_SECONDS
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def on_save(sender: type[Any], **kwargs: Any) -> None:
     """``post_save``: fire the current request's fault at the first save of its model."""
     fault = _current.get()
@@ -116,7 +138,8 @@ class FaultMiddleware:
         if name not in FAULTS:
             return HttpResponse(f"unknown fault {name!r}", status=400)
         fault = Fault(name, model.strip().lower())
-        announce(fault)
+        if fault.name != "hold":  # announced in process_view, once it holds its place
+            announce(fault)
         token = _current.set(fault)
         try:
             response = self.get_response(request)
@@ -125,3 +148,14 @@ class FaultMiddleware:
         if fault.name == "kill-before-response":
             kill()
         return response
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> None:
+        """Run after every middleware's ``__call__`` has let the request in, before the view
+        (and before the other middleware's ``process_view``, this middleware being first)."""
+        fault = _current.get()
+        if fault is not None and fault.name == "hold" and not fault.fired:
+            fault.fired = True
+            announce(fault)
+            hold()

@@ -48,6 +48,10 @@ logger = logging.getLogger(__name__)
 # Paths never shed: the load balancer's health check, and static files (cheap, and a page that
 # was let in needs them).
 _NEVER_SHED = ("/healthz", "/healthz/live", "/healthz/ready")
+# A refused request's body is read in pieces of this size and thrown away, for at most
+# _DISCARD_SECONDS: as long as gunicorn itself gives a kept-alive connection's unread body.
+_DISCARD_CHUNK = 64 * 1024
+_DISCARD_SECONDS = 5.0
 
 
 def overloaded_message(seconds: int) -> str:
@@ -68,6 +72,13 @@ class LoadShedMiddleware:
     page in the visitor's language, or the API error envelope with code ``overloaded`` under
     ``/api/``. ``/healthz`` and static files are always served. A streamed response (a
     download) frees its place when the view returns, before the body is sent.
+
+    A refused request's body (an upload still being sent) is read and thrown away first, up to
+    the largest body the site accepts (a document plus 64 KiB of multipart framing) and for at
+    most five seconds: answered before its body was read, the connection would be closed by the
+    server with the body unread, and the client, still sending, would get a connection reset
+    instead of the 503 (gunicorn drains only 64 KiB itself). A larger or slower body is left
+    as it is.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -80,12 +91,14 @@ class LoadShedMiddleware:
         self._lock = threading.Lock()
         self._shed_since_warning = 0
         self._warned_at = 0.0
+        self.discard_limit: int = settings.DOCUMENT_MAX_BYTES + 64 * 1024
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self.exempt(request.path):
             return self.get_response(request)
         if not self.slots.acquire(blocking=False):
             self._note_shed()
+            self.discard_body(request)
             return self.overloaded(request)
         try:
             return self.get_response(request)
@@ -96,6 +109,21 @@ class LoadShedMiddleware:
         if path in _NEVER_SHED:
             return True
         return self.static_prefix is not None and path.startswith(self.static_prefix)
+
+    def discard_body(self, request: HttpRequest) -> None:
+        """Read the body of a request about to be refused and keep none of it (see above)."""
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return
+        if length <= 0 or length > self.discard_limit:
+            return
+        deadline = time.monotonic() + _DISCARD_SECONDS
+        try:
+            while request.read(_DISCARD_CHUNK) and time.monotonic() < deadline:
+                pass
+        except OSError:  # UnreadablePostError: the client left or stalled; answer anyway
+            return
 
     def _note_shed(self) -> None:
         # One warning every ten seconds at most: an overload must not also flood the logs.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
+from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
@@ -144,3 +147,54 @@ def test_health_is_answered_even_when_full(full) -> None:
     response = full.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def _upload(size: int) -> tuple[WSGIRequest, io.BytesIO]:
+    """A POST with a ``size``-byte body read from a stream whose position the test can see."""
+    body = io.BytesIO(b"x" * size)
+    environ = dict(RequestFactory().post("/api/v1/applications/1/documents/passport").environ)
+    environ.update({"wsgi.input": body, "CONTENT_LENGTH": str(size)})
+    return WSGIRequest(environ), body
+
+
+def test_a_refused_upload_is_read_to_its_end_and_kept_nowhere(limits) -> None:
+    # Answered before its body is read, the server would close the connection with the body
+    # unread and the client, still sending, would get a reset instead of the 503
+    # (tests/faults/test_load_shed_upload.py).
+    limits.DOCUMENT_MAX_BYTES = 1024 * 1024
+    limits.MAX_INFLIGHT_REQUESTS = 0
+    middleware = LoadShedMiddleware(lambda request: HttpResponse("served"))
+    request, body = _upload(1024 * 1024 + 64 * 1024)  # the largest body the site accepts
+    refused = middleware(request)
+    assert refused.status_code == 503
+    assert refused["Retry-After"] == "7"
+    assert body.tell() == 1024 * 1024 + 64 * 1024
+
+
+def test_a_body_larger_than_any_upload_is_left_unread(limits) -> None:
+    limits.DOCUMENT_MAX_BYTES = 1024 * 1024
+    limits.MAX_INFLIGHT_REQUESTS = 0
+    middleware = LoadShedMiddleware(lambda request: HttpResponse("served"))
+    request, body = _upload(1024 * 1024 + 64 * 1024 + 1)
+    assert middleware(request).status_code == 503
+    assert body.tell() == 0
+
+
+def test_a_client_that_leaves_mid_body_is_still_answered(limits) -> None:
+    limits.MAX_INFLIGHT_REQUESTS = 0
+    middleware = LoadShedMiddleware(lambda request: HttpResponse("served"))
+    request, _body = _upload(4096)
+    request._stream = mock.Mock(read=mock.Mock(side_effect=OSError("connection reset")))
+    assert middleware(request).status_code == 503
+
+
+def test_an_admitted_request_keeps_its_body_for_the_view(limits) -> None:
+    seen: list[bytes] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(request.body)
+        return HttpResponse("served")
+
+    request, _body = _upload(4096)
+    assert LoadShedMiddleware(view)(request).status_code == 200
+    assert seen == [b"x" * 4096]
