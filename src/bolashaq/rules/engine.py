@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 from .loader import _DEFAULT, load_rule_sets
@@ -587,7 +588,7 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "blocks.unmet",
-            lambda: (_blocks_text(req, cat, " %s < %s", below),),
+            partial(_blocks_values, req, cat, " %s < %s", below),
             cat,
         )
     over = tuple(
@@ -605,7 +606,7 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "blocks.over_max",
-            lambda: (_blocks_text(req, cat, " %s > %s", over),),
+            partial(_blocks_values, req, cat, " %s > %s", over),
             cat,
         )
     if len(given) < len(blocks):
@@ -618,7 +619,7 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "blocks.missing_blocks",
-            lambda: (_block_names(cat, ((b, "") for b in missing)),),
+            partial(_missing_blocks_values, cat, missing),
             cat,
         )
     if state != "ok":
@@ -630,17 +631,29 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
         need,
         have,
         "blocks.met",
-        lambda: (
-            _blocks_text(
-                req,
-                cat,
-                " %s/%s",
-                tuple([(b, given[b], type(given[b]), hi) for b, _lo, hi in blocks]),
-            ),
-            _iso(until) or "—",
-        ),
+        partial(_blocks_met_values, req, cat, given, until),
         cat,
     )
+
+
+def _blocks_values(
+    req: RequirementDef,
+    catalog: MessageCatalog,
+    form: str,
+    items: tuple[tuple[str, float, type, float], ...],
+) -> Values:
+    return (_blocks_text(req, catalog, form, items),)
+
+
+def _missing_blocks_values(catalog: MessageCatalog, missing: list[str]) -> Values:
+    return (_block_names(catalog, ((b, "") for b in missing)),)
+
+
+def _blocks_met_values(
+    req: RequirementDef, catalog: MessageCatalog, given: Mapping[str, float], until: _dt.date | None
+) -> Values:
+    items = tuple([(b, given[b], type(given[b]), hi) for b, _lo, hi in req.blocks])
+    return (_blocks_text(req, catalog, " %s/%s", items), _iso(until) or "—")
 
 
 def _blocks_text(
@@ -691,6 +704,14 @@ def _options_text(req: RequirementDef, catalog: MessageCatalog) -> Text:
     w = catalog.text("word.or")
     items = [f"{_LANG_NAMES[k]} {_num(v)}" for k, v in req.lang_minimums.items()]
     return (f" {w[0]} ".join(items), f" {w[1]} ".join(items), f" {w[2]} ".join(items))
+
+
+def _lang_met_values(cert: LanguageCertificate, level: int) -> Values:
+    return (_label(cert), str(level))
+
+
+def _lang_unmet_values(certs: Iterable[LanguageCertificate]) -> Values:
+    return (", ".join([_label(x) for x in certs]),)
 
 
 def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
@@ -770,7 +791,7 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
             need,
             have,
             "lang.met",
-            (_label(_must(best_cert)), str(best)),
+            partial(_lang_met_values, _must(best_cert), best),
             cat,
         )
     if undated is not None:
@@ -803,7 +824,7 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
         need,
         have,
         "lang.unmet",
-        (", ".join([_label(x) for x in certs]),),
+        partial(_lang_unmet_values, certs),
         cat,
     )
 
