@@ -25,6 +25,7 @@ from bolashaq.applications.notify import application_notify_later
 from bolashaq.applications.states import Event, State, next_state
 from bolashaq.audit.actions import audit_record
 from bolashaq.competitions.models import Intake
+from bolashaq.core.db import joined_transaction
 from bolashaq.core.errors import Conflict, DomainError, NotAllowed, NotFound
 
 if TYPE_CHECKING:
@@ -307,10 +308,12 @@ def application_submit(
             binding=content_hash,
         )
         if refusal is None:
-            locked.submitted_hash = content_hash
-            locked.save(update_fields=["submitted_hash"])
             locked = application_transition(
-                acting_user=acting_user, application=locked, event=Event.SUBMIT
+                acting_user=acting_user,
+                application=locked,
+                event=Event.SUBMIT,
+                locked=True,
+                submitted_hash=content_hash,
             )
             _enqueue_check(application_id=locked.pk, content_hash=content_hash)
     if refusal is not None:
@@ -352,38 +355,53 @@ def application_transition(
     application: Application,
     event: Event,
     reasons: list[dict[str, Any]] | None = None,
+    locked: bool = False,
+    submitted_hash: str = "",
 ) -> Application:
-    """Move ``application`` along the transition table, recording who did it and why."""
-    with transaction.atomic():
-        # The intake comes along (callers answer with its code), unlocked: see _locking().
-        locked = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("intake")
-            .get(pk=application.pk)
-        )
-        old_state = locked.state
-        locked.state = next_state(old_state, event)
+    """Move ``application`` along the transition table, recording who did it and why.
+
+    ``locked``: ``application`` is the caller's current row, locked in its transaction (so it
+    is not read again). ``submitted_hash``: the signed content's hash, kept with a submission.
+    An illegal move is refused before anything is written, so inside a caller's transaction it
+    leaves that transaction as it was.
+    """
+    with joined_transaction():
+        if locked:
+            row = application
+        else:
+            # The intake comes along (callers answer with its code), unlocked: see _locking().
+            row = (
+                Application.objects.select_for_update(of=("self",))
+                .select_related("intake")
+                .get(pk=application.pk)
+            )
+        old_state = row.state
+        new_state = next_state(old_state, event)
+        row.state = new_state
         fields = ["state", "updated_at"]
         now = timezone.now()
-        if locked.state == State.SUBMITTED:
-            locked.submitted_at = now
+        if new_state == State.SUBMITTED:
+            row.submitted_at = now
             fields.append("submitted_at")
-        if locked.state in (State.ACCEPTED, State.REFUSED):
-            locked.decided_at = now
-            locked.reasons = reasons or []
+            if submitted_hash:
+                row.submitted_hash = submitted_hash
+                fields.append("submitted_hash")
+        if new_state in (State.ACCEPTED, State.REFUSED):
+            row.decided_at = now
+            row.reasons = reasons or []
             fields += ["decided_at", "reasons"]
-        if locked.state == State.DRAFT:
+        if new_state == State.DRAFT:
             # Reopened for correction: a new version, to be signed again.
-            locked.submitted_hash = ""
-            locked.version += 1
+            row.submitted_hash = ""
+            row.version += 1
             fields += ["submitted_hash", "version"]
-        locked.save(update_fields=fields)
+        row.save(update_fields=fields)
         event_row = audit_record(
             acting_user=acting_user,
             action=f"application.{event.value}",
-            target=locked,
+            target=row,
             old={"state": old_state},
-            new={"state": locked.state, "reasons": reasons or []},
+            new={"state": new_state, "reasons": reasons or []},
         )
-        application_notify_later(locked, event_row.pk)
-    return locked
+        application_notify_later(row, event_row.pk)
+    return row

@@ -117,6 +117,7 @@ def application_check(*, application_id: int, content_hash: str) -> str:
                 application=application,
                 event=event,
                 reasons=decision.refusals,
+                locked=True,
             )
     logger.info("application %s checked: %s", application_id, event.value)
     return event.value

@@ -92,10 +92,11 @@ class Command(BaseCommand):
         # as if signed, then the real check decides.
         with transaction.atomic():
             application.refresh_from_db()
-            application.submitted_hash = application_content_hash(application)
-            application.save(update_fields=["submitted_hash"])
-            application_transition(
-                acting_user=applicant, application=application, event=Event.SUBMIT
+            application = application_transition(
+                acting_user=applicant,
+                application=application,
+                event=Event.SUBMIT,
+                submitted_hash=application_content_hash(application),
             )
         application_check.call(
             application_id=application.pk, content_hash=application.submitted_hash
