@@ -91,7 +91,9 @@ class OneTimeCode(models.Model):
 
     ``binding`` ties the code to one object, e.g. the SHA-256 of the exact application version
     being signed; ``superseded_at`` is set when a newer code for the same user, purpose and
-    binding is sent; ``used_at`` when it verifies (once).
+    binding is sent; ``used_at`` when it verifies (once); ``sent_at`` when the SMS gateway took
+    it (empty while it is being sent, and for ever if the process sending it died first);
+    ``delivery_failed`` when the gateway refused it.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
@@ -104,6 +106,7 @@ class OneTimeCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
     delivery_failed = models.BooleanField(default=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "purpose", "created_at"])]

@@ -8,6 +8,13 @@
 * Sending a new code for the same user, purpose and binding supersedes the earlier unused ones.
   Sending is throttled: ``OTP_RESEND_SECONDS`` between two codes for the same purpose and at
   most ``OTP_MAX_SENDS_PER_HOUR`` codes to one phone number.
+* The resend interval counts only codes that reached the person, or may still: a code is
+  committed before it is handed to the SMS gateway and stamped ``sent_at`` when the gateway has
+  taken it. One not yet stamped is still being sent for at most :func:`sending_seconds` (the
+  gateway's timeout bounds the exchange, plus a margin to record it); it throttles until then,
+  so a second tab pressing "send" meanwhile gets no second SMS. After that, an unstamped code
+  was never sent (its process died before or while sending) and no longer counts, so the
+  person's retry gets a code instead of waiting out the interval for one that never came.
 * Wrong entries are counted per user and purpose in a window of ``OTP_LOCKOUT_SECONDS`` (since
   the last success), not per code, so asking for a new code does not buy more guesses; after
   ``OTP_MAX_FAILURES`` verification pauses until the window has passed.
@@ -65,6 +72,8 @@ __all__ = [
 
 CODE_LENGTH = 6
 HOUR = timedelta(hours=1)
+# Beyond the gateway's timeout, how long recording its answer may take (sms_send's write).
+SENDING_MARGIN_SECONDS = 5
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -247,17 +256,29 @@ def otp_latest(*, user: User, purpose: OtpPurpose, binding: str = "") -> OneTime
     )
 
 
+def sending_seconds() -> int:
+    """How long after its creation a code may still be on its way to the SMS gateway."""
+    return int(settings.SMS_GATEWAY_TIMEOUT_SECONDS) + SENDING_MARGIN_SECONDS
+
+
 def otp_resend_wait(*, user: User, purpose: OtpPurpose) -> int:
-    """Seconds until a new code for ``purpose`` may be sent (0: now)."""
-    last = (
-        OneTimeCode.objects.filter(user=user, purpose=purpose, delivery_failed=False)
-        .order_by("-created_at", "-pk")
-        .first()
+    """Seconds until a new code for ``purpose`` may be sent (0: now).
+
+    Each code of the interval counts from its creation: one the gateway took (``sent_at``) for
+    ``OTP_RESEND_SECONDS``; one not yet taken only while it may still be being sent
+    (:func:`sending_seconds`, if shorter); one the gateway refused not at all.
+    """
+    now = timezone.now()
+    interval = timedelta(seconds=settings.OTP_RESEND_SECONDS)
+    sending = min(interval, timedelta(seconds=sending_seconds()))
+    codes = OneTimeCode.objects.filter(
+        user=user, purpose=purpose, delivery_failed=False, created_at__gt=now - interval
+    ).values_list("created_at", "sent_at")
+    ready = max(
+        (created + (interval if sent is not None else sending) for created, sent in codes),
+        default=now,
     )
-    if last is None:
-        return 0
-    ready = last.created_at + timedelta(seconds=settings.OTP_RESEND_SECONDS)
-    return max(0, math.ceil((ready - timezone.now()).total_seconds()))
+    return max(0, math.ceil((ready - now).total_seconds()))
 
 
 # --- writes ------------------------------------------------------------------------------------
@@ -269,7 +290,8 @@ def otp_send(*, user: User, purpose: OtpPurpose, binding: str = "") -> OneTimeCo
     Raises ``OtpNoPhone``, ``OtpLocked`` (too many wrong codes for this purpose),
     ``OtpThrottled`` (too soon after the last code, or too many codes to this number in an
     hour; ``retry_after`` in seconds) or ``OtpSendFailed`` (the gateway refused; the code is
-    withdrawn and does not count towards the resend interval).
+    withdrawn and does not count towards the resend interval). Once the gateway has taken the
+    SMS, the code is stamped ``sent_at`` (audited ``otp.sent``).
     """
     purpose = OtpPurpose(purpose)
     if not user.phone:
@@ -338,6 +360,16 @@ def otp_send(*, user: User, purpose: OtpPurpose, binding: str = "") -> OneTimeCo
                 new={"purpose": str(purpose), "phone": mask_phone(user.phone)},
             )
         raise OtpSendFailed() from exc
+    with transaction.atomic():
+        row.sent_at = timezone.now()
+        OneTimeCode.objects.filter(pk=row.pk).update(sent_at=row.sent_at)
+        audit_record(
+            acting_user=user,
+            action="otp.sent",
+            target=row,
+            old={"sent_at": None},
+            new={"sent_at": row.sent_at},
+        )
     return row
 
 
