@@ -66,6 +66,10 @@ Args = dict[str, Arg]
 #: computes them when the message is first read).
 Values = tuple[Arg, ...]
 LazyValues = Values | Callable[[], Values]
+#: What a check gives: (definition, status, need, have, message key, message values). A
+#: :class:`Result` keeps these and makes :class:`RequirementResult` objects only when its
+#: ``requirements`` are read: building the JSON or the what-if needs none.
+Outcome = tuple["RequirementDef", str, Any, Any, str, LazyValues]
 
 # Message key -> (arguments fixed per requirement, arguments that vary with the profile).
 # The fixed ones are filled in once per requirement (see _bound); the others are the
@@ -390,19 +394,19 @@ class _Ctx:
         self.kaztest_state: str | None = None
 
 
-def _check_flag(req: RequirementDef, c: _Ctx) -> RequirementResult:
+def _check_flag(req: RequirementDef, c: _Ctx) -> Outcome:
     getter = req.getter
     if getter is None:
         raise _broken()
     v = getter(c.profile)
     if v is True:
-        return RequirementResult(req, req.id, MET, True, v, "flag.met", (), c.catalog)
+        return (req, MET, True, v, "flag.met", ())
     if v is False:
-        return RequirementResult(req, req.id, UNMET, True, v, "flag.unmet", (), c.catalog)
-    return RequirementResult(req, req.id, UNKNOWN, True, v, "flag.unknown", (), c.catalog)
+        return (req, UNMET, True, v, "flag.unmet", ())
+    return (req, UNKNOWN, True, v, "flag.unknown", ())
 
 
-def _check_months(req: RequirementDef, c: _Ctx) -> RequirementResult:
+def _check_months(req: RequirementDef, c: _Ctx) -> Outcome:
     p = c.profile
     getter = req.getter
     need = req.minimum
@@ -418,30 +422,17 @@ def _check_months(req: RequirementDef, c: _Ctx) -> RequirementResult:
                 # fewer months in the field than required: they cannot be unbroken either
                 have = {"field_months": fm, "field_continuous_months": None}
                 if fm + _EPS < need:
-                    return RequirementResult(
-                        req, req.id, UNMET, need, have, "months.unmet", (_months(fm),), c.catalog
-                    )
-                return RequirementResult(
-                    req,
-                    req.id,
-                    UNKNOWN,
-                    need,
-                    have,
-                    "months.unknown_continuous",
-                    (_months(fm),),
-                    c.catalog,
-                )
+                    return (req, UNMET, need, have, "months.unmet", (_months(fm),))
+                return (req, UNKNOWN, need, have, "months.unknown_continuous", (_months(fm),))
             cm = exp.field_continuous_months
             if field == "experience.field_months" and cm is not None and cm + _EPS >= need:
                 # unbroken months in the field are months in the field
                 have = {"field_months": None, "field_continuous_months": cm}
-                return RequirementResult(
-                    req, req.id, MET, need, have, "months.met", (_months(cm),), c.catalog
-                )
-        return RequirementResult(req, req.id, UNKNOWN, need, None, "months.unknown", (), c.catalog)
+                return (req, MET, need, have, "months.met", (_months(cm),))
+        return (req, UNKNOWN, need, None, "months.unknown", ())
     if v + _EPS >= need:
-        return RequirementResult(req, req.id, MET, need, v, "months.met", (_months(v),), c.catalog)
-    return RequirementResult(req, req.id, UNMET, need, v, "months.unmet", (_months(v),), c.catalog)
+        return (req, MET, need, v, "months.met", (_months(v),))
+    return (req, UNMET, need, v, "months.unmet", (_months(v),))
 
 
 def _date_problem(
@@ -451,28 +442,17 @@ def _date_problem(
     state: str,
     cert: str,
     until: _dt.date | None,
-) -> RequirementResult:
+) -> Outcome:
     on = c.profile.date
     if state == "no_date":
-        return RequirementResult(
-            req,
-            req.id,
-            UNKNOWN,
-            req.need,
-            have,
-            "cert.no_date",
-            _cert_values(cert, until, on),
-            c.catalog,
-        )
+        return (req, UNKNOWN, req.need, have, "cert.no_date", _cert_values(cert, until, on))
     key = "cert.expired" if state == "expired" else "cert.not_yet"
     if state == "expired" and isinstance(have, dict) and until is not None:
         have["expired_on"] = _iso(until + _ONE_DAY)
-    return RequirementResult(
-        req, req.id, UNMET, req.need, have, key, _cert_values(cert, until, on), c.catalog
-    )
+    return (req, UNMET, req.need, have, key, _cert_values(cert, until, on))
 
 
-def _check_kaztest_score(req: RequirementDef, c: _Ctx) -> RequirementResult:
+def _check_kaztest_score(req: RequirementDef, c: _Ctx) -> Outcome:
     p = c.profile
     k = p.kaztest
     need_min = req.minimum
@@ -483,10 +463,8 @@ def _check_kaztest_score(req: RequirementDef, c: _Ctx) -> RequirementResult:
     if k is None or k.score is None:
         if k is not None and k.blocks is not None:
             have: Any = {"blocks": dict(k.blocks), "date": _iso(k.date)}
-            return RequirementResult(
-                req, req.id, UNKNOWN, need, have, "kaztest.blocks_only", (), c.catalog
-            )
-        return RequirementResult(req, req.id, UNKNOWN, need, None, "kaztest.missing", (), c.catalog)
+            return (req, UNKNOWN, need, have, "kaztest.blocks_only", ())
+        return (req, UNKNOWN, need, None, "kaztest.missing", ())
     score = k.score
     kmax = k.max
     state, until = _validity(k.date, c.rs.validity["kaztest"], p.date)
@@ -498,32 +476,12 @@ def _check_kaztest_score(req: RequirementDef, c: _Ctx) -> RequirementResult:
         "valid_until": _iso(until),
     }
     if kmax is not None and abs(kmax - mx) > _EPS:
-        return RequirementResult(
-            req,
-            req.id,
-            UNKNOWN,
-            need,
-            have,
-            "kaztest.other_scale",
-            (_num(score), _num(kmax)),
-            c.catalog,
-        )
+        return (req, UNKNOWN, need, have, "kaztest.other_scale", (_num(score), _num(kmax)))
     if score + _EPS < need_min:
-        return RequirementResult(
-            req, req.id, UNMET, need, have, "kaztest.unmet", (_num(score),), c.catalog
-        )
+        return (req, UNMET, need, have, "kaztest.unmet", (_num(score),))
     if state != "ok":
         return _date_problem(req, c, have, state, "KAZTEST", until)
-    return RequirementResult(
-        req,
-        req.id,
-        MET,
-        need,
-        have,
-        "kaztest.met",
-        (_num(score), _iso(until) or "—"),
-        c.catalog,
-    )
+    return (req, MET, need, have, "kaztest.met", (_num(score), _iso(until) or "—"))
 
 
 def _block_names(catalog: MessageCatalog, items: Iterable[tuple[str, str]]) -> Text:
@@ -542,7 +500,7 @@ def _block_names(catalog: MessageCatalog, items: Iterable[tuple[str, str]]) -> T
     )
 
 
-def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
+def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> Outcome:
     p = c.profile
     k = p.kaztest
     need = req.need
@@ -552,10 +510,8 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
         if k is not None and k.score is not None:
             score_text = f"{_num(k.score)}/{_num(k.max) if k.max is not None else '?'}"
             have: Any = {"score": k.score, "max": k.max, "date": _iso(k.date)}
-            return RequirementResult(
-                req, req.id, UNKNOWN, need, have, "blocks.score_only", (score_text,), cat
-            )
-        return RequirementResult(req, req.id, UNKNOWN, need, None, "blocks.missing", (), cat)
+            return (req, UNKNOWN, need, have, "blocks.score_only", (score_text,))
+        return (req, UNKNOWN, need, None, "blocks.missing", ())
     given = k.blocks
     kd = k.date
     if kd is None:
@@ -581,15 +537,13 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
     if failed:
         have["failed"] = names
         below = tuple(failed)
-        return RequirementResult(
+        return (
             req,
-            req.id,
             UNMET,
             need,
             have,
             "blocks.unmet",
             partial(_blocks_values, req, cat, " %s < %s", below),
-            cat,
         )
     over = tuple(
         [
@@ -599,41 +553,28 @@ def _check_kaztest_blocks(req: RequirementDef, c: _Ctx) -> RequirementResult:
         ]
     )
     if over:
-        return RequirementResult(
+        return (
             req,
-            req.id,
             UNKNOWN,
             need,
             have,
             "blocks.over_max",
             partial(_blocks_values, req, cat, " %s > %s", over),
-            cat,
         )
     if len(given) < len(blocks):
         missing = [b for b, _lo, _hi in blocks if b not in given]
         have["missing"] = missing
-        return RequirementResult(
+        return (
             req,
-            req.id,
             UNKNOWN,
             need,
             have,
             "blocks.missing_blocks",
             partial(_missing_blocks_values, cat, missing),
-            cat,
         )
     if state != "ok":
         return _date_problem(req, c, have, state, "KAZTEST", until)
-    return RequirementResult(
-        req,
-        req.id,
-        MET,
-        need,
-        have,
-        "blocks.met",
-        partial(_blocks_met_values, req, cat, given, until),
-        cat,
-    )
+    return (req, MET, need, have, "blocks.met", partial(_blocks_met_values, req, cat, given, until))
 
 
 def _blocks_values(
@@ -714,24 +655,21 @@ def _lang_unmet_values(certs: Iterable[LanguageCertificate]) -> Values:
     return (", ".join([_label(x) for x in certs]),)
 
 
-def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
+def _check_language(req: RequirementDef, c: _Ctx) -> Outcome:
     p = c.profile
     table = req.table
     if table is None:
         raise _broken()
     need = req.need
-    cat = c.catalog
     certs = p.foreign_language
     if not certs:
-        return RequirementResult(
+        return (
             req,
-            req.id,
             UNKNOWN if certs is None else UNMET,
             need,
             None if certs is None else [],
             "lang.missing",
             (),
-            cat,
         )
     validity = c.rs.validity
     on = p.date
@@ -784,73 +722,42 @@ def _check_language(req: RequirementDef, c: _Ctx) -> RequirementResult:
                 stale = (cert, state, until)
     c.lang_level = best
     if best is not None and best >= min_level:
-        return RequirementResult(
-            req,
-            req.id,
-            MET,
-            need,
-            have,
-            "lang.met",
-            partial(_lang_met_values, _must(best_cert), best),
-            cat,
-        )
+        return (req, MET, need, have, "lang.met", partial(_lang_met_values, _must(best_cert), best))
     if undated is not None:
-        return RequirementResult(
-            req,
-            req.id,
-            UNKNOWN,
-            need,
-            have,
-            "cert.no_date",
-            _cert_values(_label(undated), None, on),
-            cat,
-        )
+        return (req, UNKNOWN, need, have, "cert.no_date", _cert_values(_label(undated), None, on))
     if stale is not None:
         cert, state, until = stale
-        return RequirementResult(
+        return (
             req,
-            req.id,
             UNMET,
             need,
             have,
             "cert.expired" if state == "expired" else "cert.not_yet",
             _cert_values(_label(cert), until, on),
-            cat,
         )
-    return RequirementResult(
-        req,
-        req.id,
-        UNMET,
-        need,
-        have,
-        "lang.unmet",
-        partial(_lang_unmet_values, certs),
-        cat,
-    )
+    return (req, UNMET, need, have, "lang.unmet", partial(_lang_unmet_values, certs))
 
 
-def _check_gpa(req: RequirementDef, c: _Ctx) -> RequirementResult:
+def _check_gpa(req: RequirementDef, c: _Ctx) -> Outcome:
     g = c.profile.gpa
     if g is None:
-        return RequirementResult(req, req.id, UNKNOWN, req.need, None, "gpa.missing", (), c.catalog)
+        return (req, UNKNOWN, req.need, None, "gpa.missing", ())
     have = {"value": g.value, "scale": g.scale}
     for s, m in req.gpa_scales:
         if abs(s - g.scale) < 1e-6:
             need = {"min": m, "scale": s}
             values = (_num(g.value), _num(g.scale), _num(m))
             if g.value + _EPS >= m:
-                return RequirementResult(req, req.id, MET, need, have, "gpa.met", values, c.catalog)
-            return RequirementResult(req, req.id, UNMET, need, have, "gpa.unmet", values, c.catalog)
+                return (req, MET, need, have, "gpa.met", values)
+            return (req, UNMET, need, have, "gpa.unmet", values)
     key = "gpa.other_scale"
     for s in req.manual_review_scales:
         if abs(s - g.scale) < 1e-6:
             key = "gpa.manual_review"
-    return RequirementResult(
-        req, req.id, UNKNOWN, req.need, have, key, (_num(g.value), _num(g.scale)), c.catalog
-    )
+    return (req, UNKNOWN, req.need, have, key, (_num(g.value), _num(g.scale)))
 
 
-_CHECKS: dict[str, Callable[[RequirementDef, _Ctx], RequirementResult]] = {
+_CHECKS: dict[str, Callable[[RequirementDef, _Ctx], Outcome]] = {
     "flag": _check_flag,
     "min_months": _check_months,
     "kaztest_score": _check_kaztest_score,
@@ -860,20 +767,30 @@ _CHECKS: dict[str, Callable[[RequirementDef, _Ctx], RequirementResult]] = {
 }
 
 
-def evaluate_track(
-    track: Track, c: _Ctx, cache: dict[str, RequirementResult] | None = None
-) -> list[RequirementResult]:
+def _outcomes(track: Track, c: _Ctx, cache: dict[str, Outcome] | None = None) -> list[Outcome]:
     """Run every requirement of ``track``; ``cache`` shares outcomes of the same definition."""
     checks = _CHECKS
     if cache is None:
         return [checks[req.kind](req, c) for req in track.requirements]
-    out: list[RequirementResult] = []
+    out: list[Outcome] = []
     for req in track.requirements:
-        r = cache.get(req.key)
-        if r is None:
-            r = cache[req.key] = checks[req.kind](req, c)
-        out.append(r)
+        o = cache.get(req.key)
+        if o is None:
+            o = cache[req.key] = checks[req.kind](req, c)
+        out.append(o)
     return out
+
+
+def _requirement_result(o: Outcome, catalog: MessageCatalog) -> RequirementResult:
+    req = o[0]
+    return RequirementResult(req, req.id, o[1], o[2], o[3], o[4], o[5], catalog)
+
+
+def evaluate_track(
+    track: Track, c: _Ctx, cache: dict[str, Outcome] | None = None
+) -> list[RequirementResult]:
+    """Run every requirement of ``track``; ``cache`` shares outcomes of the same definition."""
+    return [_requirement_result(o, c.catalog) for o in _outcomes(track, c, cache)]
 
 
 # --------------------------------------------------------------------------- result
@@ -885,7 +802,7 @@ class Result:
     ``documents``, ``post_award``, ``intake`` and ``what_if`` are computed on first access.
     The dict :meth:`to_dict` returns and the lists directly in it are fresh; everything inside
     them (titles, sources, fixed ``need`` objects, messages, document entries, post-award
-    terms, intake windows, what-if alternatives and texts) may be shared with the compiled rule
+    terms, intake, what-if alternatives and texts) may be shared with the compiled rule
     set and with other results: read-only (``copy.deepcopy`` it to change it).
     """
 
@@ -894,6 +811,8 @@ class Result:
         "_ctx",
         "_documents",
         "_intake",
+        "_outcomes",
+        "_requirements",
         "_what_if",
         "_with_what_if",
         "category",
@@ -902,7 +821,6 @@ class Result:
         "language_level",
         "profile",
         "programme",
-        "requirements",
         "rule_set",
         "track",
         "verdict",
@@ -914,11 +832,12 @@ class Result:
         rule_set: RuleSet,
         profile: Profile,
         track: Track | None,
-        requirements: list[RequirementResult],
+        outcomes: list[Outcome],
         language_level: int | None,
         ctx: _Ctx,
-        cache: dict[str, RequirementResult] | None,
+        cache: dict[str, Outcome] | None,
         with_what_if: bool = True,
+        requirements: list[RequirementResult] | None = None,
     ) -> None:
         self.verdict = verdict
         self.rule_set = rule_set
@@ -928,7 +847,8 @@ class Result:
         self.programme = profile.programme
         self.category = profile.category
         self.track = track
-        self.requirements = requirements
+        self._outcomes = outcomes
+        self._requirements = requirements
         self.language_level = language_level
         self._ctx = ctx
         self._cache = cache
@@ -936,6 +856,15 @@ class Result:
         self._documents: list[Mapping[str, Any]] | None = None
         self._intake: dict[str, Any] | None = None
         self._what_if: list[dict[str, Any]] | None = None
+
+    @property
+    def requirements(self) -> list[RequirementResult]:
+        """Each requirement's outcome, in the track's order (made on first access)."""
+        r = self._requirements
+        if r is None:
+            cat = self._ctx.catalog
+            r = self._requirements = [_requirement_result(o, cat) for o in self._outcomes]
+        return r
 
     @property
     def eligible(self) -> bool:
@@ -984,7 +913,7 @@ class Result:
         if w is None:
             if self.verdict == NOT_ELIGIBLE and self._with_what_if:
                 w = (_SUGGEST or _suggest())[0](
-                    self, self.profile, self.rule_set, self._ctx, self._cache
+                    self, self.profile, self.rule_set, self._ctx, self._cache, self._outcomes
                 )
             else:
                 w = []
@@ -999,37 +928,29 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         track = self.track
-        # RequirementResult.to_dict, inlined: a result has several requirements
-        requirements: list[dict[str, Any]] = []
-        for r in self.requirements:
-            req = r.req
-            if req is None:
-                requirements.append(r.to_dict())
-                continue
-            m = r._message
-            if m is None:
-                v = r._values
+        # RequirementResult.to_dict from the outcomes, inlined: a result has several
+        requirements: list[dict[str, Any]]
+        if track is None:
+            requirements = [r.to_dict() for r in self.requirements]
+        else:
+            requirements = []
+            cat = self._ctx.catalog
+            for req, status, need, have, key, v in self._outcomes:
                 if type(v) is not tuple:
-                    if callable(v):
-                        v = r._values = v()
-                    if type(v) is not tuple:
-                        v = ()
-                key = r.msg_key
-                cat = r._catalog
+                    v = v() if callable(v) else ()
                 hit = req.messages.get(key)
                 b = hit[1] if hit is not None and hit[0] is cat else _bound(req, key, cat)
-                m = r._message = b.render(v)
-            requirements.append(
-                {
-                    "id": r.id,
-                    "status": r.status,
-                    "need": r.need,
-                    "have": r.have,
-                    "source": req.source_dict,
-                    "message": m,
-                    "title": req.title_dict,
-                }
-            )
+                requirements.append(
+                    {
+                        "id": req.id,
+                        "status": status,
+                        "need": need,
+                        "have": have,
+                        "source": req.source_dict,
+                        "message": b.render(v),
+                        "title": req.title_dict,
+                    }
+                )
         d: dict[str, Any] = {
             "verdict": self.verdict,
             "rule_set": self.rule_set.id,
@@ -1038,9 +959,9 @@ class Result:
             "category": self.category,
             "requirements": requirements,
             "language_level": self.language_level,
-            "documents": self.documents,
+            "documents": self.documents if self._documents is None else self._documents,
             "post_award": None if track is None else track.post_award,
-            "what_if": self.what_if,
+            "what_if": self.what_if if self._what_if is None else self._what_if,
             "intake": self.intake,
         }
         if self.id is not None:
@@ -1147,18 +1068,27 @@ def evaluate(
     track = rs.track(p.programme, p.category)
     if track is None:
         return Result(
-            NOT_ELIGIBLE, rs, p, None, [_category_problem(rs, p, c)], None, c, None, what_if
+            NOT_ELIGIBLE,
+            rs,
+            p,
+            None,
+            [],
+            None,
+            c,
+            None,
+            what_if,
+            [_category_problem(rs, p, c)],
         )
     # every requirement of the track (a track names each definition once), shared with
     # what-if through ``cache``
     checks = _CHECKS
-    cache: dict[str, RequirementResult] = {}
-    reqs: list[RequirementResult] = []
+    cache: dict[str, Outcome] = {}
+    outcomes: list[Outcome] = []
     unmet = unknown = False
     for req in track.requirements:
-        r = cache[req.key] = checks[req.kind](req, c)
-        reqs.append(r)
-        s = r.status
+        o = cache[req.key] = checks[req.kind](req, c)
+        outcomes.append(o)
+        s = o[1]
         if s == UNMET:
             unmet = True
         elif s == UNKNOWN:
@@ -1169,7 +1099,7 @@ def evaluate(
         rs,
         p,
         track,
-        reqs,
+        outcomes,
         c.lang_level if track.has_language else None,
         c,
         cache,

@@ -225,6 +225,11 @@ class RuleSet:
         init=False, repr=False, compare=False
     )
 
+    #: date -> :meth:`intake` (bounded)
+    _intake_memo: dict[_dt.date, dict[str, Any]] = dc_field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     def __post_init__(self) -> None:
         switches: dict[tuple[str, str], tuple[tuple[str, Track], ...]] = {}
         for programme, cats in self.programmes.items():
@@ -255,8 +260,16 @@ class RuleSet:
     def intake(self, on: _dt.date) -> dict[str, Any]:
         """Whether ``on`` falls in an intake window, and which (information, not a requirement).
 
-        The window objects are shared by every result: read-only.
+        Memoised per date: the object is shared by every result of that date (read-only).
         """
+        hit = self._intake_memo.get(on)
+        if hit is None:
+            if len(self._intake_memo) >= 10_000:
+                self._intake_memo.clear()
+            hit = self._intake_memo[on] = self._intake(on)
+        return hit
+
+    def _intake(self, on: _dt.date) -> dict[str, Any]:
         current: Mapping[str, str] | None = None
         upcoming: Mapping[str, str] | None = None
         for a, b, w in self._windows_json:

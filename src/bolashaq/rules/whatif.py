@@ -25,14 +25,14 @@ from .engine import (
     UNMET,
     _bound,
     _day,
+    _outcomes,
     _validity,
-    evaluate_track,
     verdict_of,
 )
 from .models import BLOCKS, MONTH_FIELDS, LanguageCertificate, Profile
 
 if TYPE_CHECKING:
-    from .engine import RequirementResult, Result, _Ctx
+    from .engine import Outcome, Result, _Ctx
     from .messages import Arg, MessageCatalog
     from .ruleset import RequirementDef, RuleSet, Track
 
@@ -145,14 +145,14 @@ _MONTH_FIELDS = {f: _month_field(f) for f in MONTH_FIELDS}
 
 #: A fix: appends the suggestions for one unmet requirement to ``out``.
 _Fix = Callable[
-    ["_Ctx", "RequirementResult", "RequirementDef", Mapping[str, float], list[dict[str, Any]]],
+    ["_Ctx", "Outcome", "RequirementDef", Mapping[str, float], list[dict[str, Any]]],
     None,
 ]
 
 
 def _fix_months(
     c: _Ctx,
-    r: RequirementResult,
+    o: Outcome,
     req: RequirementDef,
     targets: Mapping[str, float],
     out: list[dict[str, Any]],
@@ -162,7 +162,7 @@ def _fix_months(
     if field is None or to is None:
         return
     outer, name, below = _MONTH_FIELDS.get(field) or _month_field(field)
-    have = r.have
+    have = o[3]
     old = have.get(name) if type(have) is dict else have
     inner: dict[str, Any] = {name: to}
     if below:
@@ -186,7 +186,7 @@ def _fix_months(
     out.append(
         {
             "type": "change",
-            "requirement": r.id,
+            "requirement": o[0].id,
             "field": field,
             "from": old,
             "to": to,
@@ -198,7 +198,7 @@ def _fix_months(
 
 def _fix_language(
     c: _Ctx,
-    r: RequirementResult,
+    o: Outcome,
     req: RequirementDef,
     targets: Mapping[str, float],
     out: list[dict[str, Any]],
@@ -224,7 +224,7 @@ def _fix_language(
         out.append(
             {
                 "type": "change",
-                "requirement": r.id,
+                "requirement": o[0].id,
                 "field": "foreign_language",
                 "from": None,
                 "to": {"test": test, "score": mins[test]},
@@ -244,7 +244,7 @@ def _fix_language(
     score = cert.score
     m = mins[test]
     to = score if score > m else m
-    all_have = r.have
+    all_have = o[3]
     have = all_have[i] if type(all_have) is list and i < len(all_have) else {}
     stale = have.get("validity", "valid") != "valid"  # expired, not_yet or no_date
     cdate = cert.date
@@ -267,7 +267,7 @@ def _fix_language(
         out.append(
             {
                 "type": "change",
-                "requirement": r.id,
+                "requirement": o[0].id,
                 "field": f"foreign_language[{i}].date",
                 "from": None if cdate is None else _day(cdate),
                 "to": today,
@@ -282,7 +282,7 @@ def _fix_language(
         return
     d: dict[str, Any] = {
         "type": "change",
-        "requirement": r.id,
+        "requirement": o[0].id,
         "field": f"foreign_language[{i}].score",
         "from": score,
         "to": to,
@@ -332,12 +332,12 @@ def _kaztest_stale(c: _Ctx) -> bool:
 
 
 def _renew_kaztest(
-    c: _Ctx, r: RequirementResult, have: Mapping[str, Any], to: str, patch: dict[str, Any]
+    c: _Ctx, o: Outcome, have: Mapping[str, Any], to: str, patch: dict[str, Any]
 ) -> dict[str, Any]:
     on = _day(c.profile.date)
     return {
         "type": "change",
-        "requirement": r.id,
+        "requirement": o[0].id,
         "field": "kaztest.date",
         "from": have.get("date"),
         "to": on,
@@ -348,7 +348,7 @@ def _renew_kaztest(
 
 def _fix_kaztest_score(
     c: _Ctx,
-    r: RequirementResult,
+    o: Outcome,
     req: RequirementDef,
     targets: Mapping[str, float],
     out: list[dict[str, Any]],
@@ -361,17 +361,17 @@ def _fix_kaztest_score(
     to = score if score > req.minimum else req.minimum
     kpatch: dict[str, Any] = {"score": to}
     patch = {"kaztest": kpatch}
-    have = r.have if type(r.have) is dict else {}
-    if r.msg_key == "cert.expired" or r.msg_key == "cert.not_yet":
+    have = o[3] if type(o[3]) is dict else {}
+    if o[4] == "cert.expired" or o[4] == "cert.not_yet":
         kpatch["date"] = _day(p.date)
-        out.append(_renew_kaztest(c, r, have, _s(to), patch))
+        out.append(_renew_kaztest(c, o, have, _s(to), patch))
         return
     if _kaztest_stale(c):
         kpatch["date"] = _day(p.date)
     out.append(
         {
             "type": "change",
-            "requirement": r.id,
+            "requirement": o[0].id,
             "field": "kaztest.score",
             "from": score,
             "to": to,
@@ -383,7 +383,7 @@ def _fix_kaztest_score(
 
 def _fix_kaztest_blocks(
     c: _Ctx,
-    r: RequirementResult,
+    o: Outcome,
     req: RequirementDef,
     targets: Mapping[str, float],
     out: list[dict[str, Any]],
@@ -392,9 +392,9 @@ def _fix_kaztest_blocks(
     k = p.kaztest
     if k is None or k.blocks is None:
         return
-    if r.msg_key == "cert.expired" or r.msg_key == "cert.not_yet":
-        have = r.have if type(r.have) is dict else {}
-        out.append(_renew_kaztest(c, r, have, "60 %", {"kaztest": {"date": _day(p.date)}}))
+    if o[4] == "cert.expired" or o[4] == "cert.not_yet":
+        have = o[3] if type(o[3]) is dict else {}
+        out.append(_renew_kaztest(c, o, have, "60 %", {"kaztest": {"date": _day(p.date)}}))
         return
     stale: bool | None = None
     given = k.blocks
@@ -418,7 +418,7 @@ def _fix_kaztest_blocks(
             out.append(
                 {
                     "type": "change",
-                    "requirement": r.id,
+                    "requirement": o[0].id,
                     "field": "kaztest.blocks." + b,
                     "from": v,
                     "to": lo,
@@ -430,20 +430,20 @@ def _fix_kaztest_blocks(
 
 def _fix_gpa(
     c: _Ctx,
-    r: RequirementResult,
+    o: Outcome,
     req: RequirementDef,
     targets: Mapping[str, float],
     out: list[dict[str, Any]],
 ) -> None:
     g = c.profile.gpa
-    need = r.need
+    need = o[2]
     if g is None or not isinstance(need, dict) or "min" not in need:
         return
     to = need["min"]
     out.append(
         {
             "type": "change",
-            "requirement": r.id,
+            "requirement": o[0].id,
             "field": "gpa.value",
             "from": g.value,
             "to": to,
@@ -455,7 +455,7 @@ def _fix_gpa(
 
 def _fix_flag(
     c: _Ctx,
-    r: RequirementResult,
+    o: Outcome,
     req: RequirementDef,
     targets: Mapping[str, float],
     out: list[dict[str, Any]],
@@ -465,9 +465,9 @@ def _fix_flag(
     out.append(
         {
             "type": "change",
-            "requirement": r.id,
+            "requirement": o[0].id,
             "field": req.field,
-            "from": r.have,
+            "from": o[3],
             "to": True,
             "patch": _nest(req.field, True),
             "text": _bound(req, "whatif.flag", c.catalog).render(()),
@@ -486,43 +486,50 @@ _FIXES: dict[str, _Fix] = {
 }
 
 
-def _eligible_in(track: Track, c: _Ctx, cache: dict[str, RequirementResult]) -> bool:
+def _eligible_in(track: Track, c: _Ctx, cache: dict[str, Outcome]) -> bool:
     """Whether the profile is eligible in ``track``: cached outcomes first, then the rest in
     order, stopping at the first requirement that is not met."""
     todo = []
     for req in track.requirements:
-        r = cache.get(req.key)
-        if r is None:
+        o = cache.get(req.key)
+        if o is None:
             todo.append(req)
-        elif r.status != MET:
+        elif o[1] != MET:
             return False
     for req in todo:
-        r = cache[req.key] = _CHECKS[req.kind](req, c)
-        if r.status != MET:
+        o = cache[req.key] = _CHECKS[req.kind](req, c)
+        if o[1] != MET:
             return False
     return True
 
 
 def suggest(
-    res: Result, p: Profile, rs: RuleSet, c: _Ctx, cache: dict[str, RequirementResult] | None
+    res: Result,
+    p: Profile,
+    rs: RuleSet,
+    c: _Ctx,
+    cache: dict[str, Outcome] | None,
+    outcomes: list[Outcome],
 ) -> list[dict[str, Any]]:
-    """What-if suggestions for a not-eligible result (see the module docstring)."""
+    """What-if suggestions for a not-eligible result (see the module docstring); ``outcomes``
+    are the result's requirements as the checks gave them."""
 
     out: list[dict[str, Any]] = []
-    failing: list[tuple[RequirementResult, RequirementDef]] = []
+    failing: list[Outcome] = []
     targets: dict[str, float] = {}
-    for r in res.requirements:
-        q = r.req
-        if r.status == UNMET and q is not None:
-            failing.append((r, q))
+    for o in outcomes:
+        if o[1] == UNMET:
+            failing.append(o)
+            q = o[0]
             if q.kind == "min_months" and q.field and q.minimum:
                 t = targets.get(q.field, 0.0)
                 targets[q.field] = t if t >= q.minimum else q.minimum
     fixes = _FIXES
-    for r, q in failing:
+    for o in failing:
+        q = o[0]
         fix = fixes.get(q.kind)
         if fix is not None:
-            fix(c, r, q, targets, out)
+            fix(c, o, q, targets, out)
 
     own = res.track
     if own is not None:
@@ -550,9 +557,9 @@ def suggest(
     for order, (cat, track) in enumerate(cats.items()):
         if cat == p.category:
             continue
-        alt = evaluate_track(track, c, cache)
-        unmet = sum(1 for a in alt if a.status == UNMET)
-        v = verdict_of(a.status for a in alt)
+        alt = _outcomes(track, c, cache)
+        unmet = sum(1 for a in alt if a[1] == UNMET)
+        v = verdict_of(a[1] for a in alt)
         title = track.title
         args: dict[str, Arg]
         if unmet:
@@ -569,7 +576,7 @@ def suggest(
                     "type": "switch_category",
                     "category": cat,
                     "verdict": v,
-                    "unmet": [a.id for a in alt if a.status == UNMET],
+                    "unmet": [a[0].id for a in alt if a[1] == UNMET],
                     "patch": {"category": cat},
                     "text": c.catalog.render(key, args),
                 },
