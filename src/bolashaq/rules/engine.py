@@ -940,6 +940,10 @@ class Result:
                     v = v() if callable(v) else ()
                 hit = req.messages.get(key)
                 b = hit[1] if hit is not None and hit[0] is cat else _bound(req, key, cat)
+                try:  # Bound.render, its memo inlined
+                    m = b._memo.get(v)
+                except TypeError:  # an unhashable value: render without the memo
+                    m = None
                 requirements.append(
                     {
                         "id": req.id,
@@ -947,25 +951,59 @@ class Result:
                         "need": need,
                         "have": have,
                         "source": req.source_dict,
-                        "message": b.render(v),
+                        "message": b.render(v) if m is None else m,
                         "title": req.title_dict,
                     }
                 )
-        d: dict[str, Any] = {
-            "verdict": self.verdict,
-            "rule_set": self.rule_set.id,
-            "date": _ISO.get(self.date) or _day(self.date),
-            "programme": self.programme,
-            "category": self.category,
-            "requirements": requirements,
-            "language_level": self.language_level,
-            "documents": self.documents if self._documents is None else self._documents,
-            "post_award": None if track is None else track.post_award,
-            "what_if": self.what_if if self._what_if is None else self._what_if,
-            "intake": self.intake,
-        }
-        if self.id is not None:
-            d = {"id": self.id, **d}
+        # the properties, their common case inlined
+        documents = self._documents
+        if documents is None:
+            if track is not None and track.static_documents is not None:
+                documents = self._documents = list(track.static_documents)
+            else:
+                documents = self.documents
+        what_if = self._what_if
+        if what_if is None:
+            if self.verdict == NOT_ELIGIBLE and self._with_what_if:
+                what_if = self.what_if
+            else:
+                what_if = self._what_if = []
+        intake = self._intake
+        if intake is None and self.rule_set.windows:
+            intake = self._intake = self.rule_set.intake(self.date)
+        date = self.date
+        pid = self.id
+        # one literal each way: adding "id" in front afterwards would copy the dict
+        d: dict[str, Any]
+        if pid is None:
+            d = {
+                "verdict": self.verdict,
+                "rule_set": self.rule_set.id,
+                "date": _ISO.get(date) or _day(date),
+                "programme": self.programme,
+                "category": self.category,
+                "requirements": requirements,
+                "language_level": self.language_level,
+                "documents": documents,
+                "post_award": None if track is None else track.post_award,
+                "what_if": what_if,
+                "intake": intake,
+            }
+        else:
+            d = {
+                "id": pid,
+                "verdict": self.verdict,
+                "rule_set": self.rule_set.id,
+                "date": _ISO.get(date) or _day(date),
+                "programme": self.programme,
+                "category": self.category,
+                "requirements": requirements,
+                "language_level": self.language_level,
+                "documents": documents,
+                "post_award": None if track is None else track.post_award,
+                "what_if": what_if,
+                "intake": intake,
+            }
         if self.profile.warnings:
             d["warnings"] = list(self.profile.warnings)
         return d
