@@ -78,7 +78,7 @@ def test_a_code_the_gateway_took_is_stamped_audited_and_throttles_for_the_interv
     assert row.sent_at == START
     sent = AuditEvent.objects.get(action="otp.sent")
     assert sent.object_id == str(row.pk)
-    assert sent.old["sent_at"] is None
+    assert sent.old == {"sent_at": None}
     assert sent.new == {"sent_at": str(START)}
     clock.shift(timedelta(seconds=30))
     assert otp_resend_wait(user=applicant, purpose=SIGN_IN) == 30
