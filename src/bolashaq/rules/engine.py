@@ -617,8 +617,10 @@ def _blocks_text(
     return t
 
 
-#: (test, score, score is a float, date) -> the certificate's label
+#: (test, score, score is a float, date) -> the certificate's label; few recur in a stream of
+#: different profiles, so the memo is kept small
 _LABELS: dict[tuple[str, float, bool, _dt.date | None], str] = {}
+_LABELS_LIMIT = 4096
 
 
 def _label(cert: LanguageCertificate) -> str:
@@ -627,7 +629,7 @@ def _label(cert: LanguageCertificate) -> str:
     key = (cert.test, score, type(score) is float, cert.date)
     t = _LABELS.get(key)
     if t is None:
-        if len(_LABELS) >= 100_000:
+        if len(_LABELS) >= _LABELS_LIMIT:
             _LABELS.clear()
         t = _LABELS[key] = _cert_label(cert)
     return t
