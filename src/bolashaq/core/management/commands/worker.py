@@ -224,7 +224,7 @@ class OutageTolerantWorker(Worker):
             wait = min(wait * 2, OUTAGE_LONGEST_WAIT_SECONDS)
         logger.warning(
             "Database reachable again after %.1f s (%d check(s)); worker %s continues as %s, "
-            "and a task it had started is run again once %s has not beaten for %d s",
+            "and any task it left running is run again once %s has not beaten for %d s",
             time.monotonic() - began,
             checks,
             lost,
