@@ -229,6 +229,9 @@ def repeat(workload: str, n: int) -> int:
     elif workload == "not-eligible":
         for _ in range(n):
             evaluate(NOT_ELIGIBLE).to_dict()
+    elif workload == "not-eligible-no-what-if":
+        for _ in range(n):
+            evaluate(NOT_ELIGIBLE, what_if=False).to_dict()
     elif workload == "mixed":
         for p in profiles[1000 : 1000 + n]:
             evaluate(p).to_dict()
@@ -250,7 +253,8 @@ def main() -> int:
         "--repeat",
         nargs=2,
         metavar=("WORKLOAD", "N"),
-        help="only run WORKLOAD (eligible, not-eligible, mixed or mixed-verdict) N times, "
+        help="only run WORKLOAD (eligible, not-eligible, not-eligible-no-what-if, mixed or "
+        "mixed-verdict) N times, "
         "untimed: for counting instructions under valgrind (run with N and with 0)",
     )
     args = ap.parse_args()
