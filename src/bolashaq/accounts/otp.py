@@ -47,6 +47,7 @@ from bolashaq.accounts.phones import mask_phone
 from bolashaq.audit.actions import audit_record
 from bolashaq.core.errors import DomainError
 from bolashaq.notifications.actions import sms_send
+from bolashaq.notifications.models import SmsMessage, SmsStatus
 from bolashaq.notifications.sms import SmsError
 
 __all__ = [
@@ -347,10 +348,21 @@ def otp_send(*, user: User, purpose: OtpPurpose, binding: str = "") -> OneTimeCo
         )
     with translation.override(user.language):
         text = _sms_text(purpose, code)
-    try:
-        sms_send(acting_user=user, phone=user.phone, text=text, message_name=f"code:{row.pk}")
-    except SmsError as exc:
-        with transaction.atomic():
+
+    def record_outcome(message: SmsMessage) -> None:
+        # In the delivery log's transaction: the code is stamped (or withdrawn) exactly when
+        # the SMS is recorded as sent (or failed).
+        if message.status == SmsStatus.SENT:
+            row.sent_at = timezone.now()
+            OneTimeCode.objects.filter(pk=row.pk).update(sent_at=row.sent_at)
+            audit_record(
+                acting_user=user,
+                action="otp.sent",
+                target=row,
+                old={"sent_at": None},
+                new={"sent_at": row.sent_at},
+            )
+        else:
             row.delivery_failed, row.superseded_at = True, timezone.now()
             row.save(update_fields=["delivery_failed", "superseded_at"])
             audit_record(
@@ -359,17 +371,17 @@ def otp_send(*, user: User, purpose: OtpPurpose, binding: str = "") -> OneTimeCo
                 target=row,
                 new={"purpose": str(purpose), "phone": mask_phone(user.phone)},
             )
-        raise OtpSendFailed() from exc
-    with transaction.atomic():
-        row.sent_at = timezone.now()
-        OneTimeCode.objects.filter(pk=row.pk).update(sent_at=row.sent_at)
-        audit_record(
+
+    try:
+        sms_send(
             acting_user=user,
-            action="otp.sent",
-            target=row,
-            old={"sent_at": None},
-            new={"sent_at": row.sent_at},
+            phone=user.phone,
+            text=text,
+            message_name=f"code:{row.pk}",
+            also=record_outcome,
         )
+    except SmsError as exc:
+        raise OtpSendFailed() from exc
     return row
 
 

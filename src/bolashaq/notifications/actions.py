@@ -11,6 +11,7 @@ import hmac
 import logging
 import re
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -44,6 +45,7 @@ def sms_send(
     phone: str,
     text: str,
     message_name: str = "",
+    also: Callable[[SmsMessage], None] | None = None,
 ) -> SmsMessage:
     """Send one SMS, then log and audit the outcome (``sms.sent`` or ``sms.failed``) in one
     transaction; raises ``SmsError`` after logging a failure. Call it outside a transaction:
@@ -56,6 +58,9 @@ def sms_send(
     ``message_name`` names the message across retries (``notice:<pk>``, ``code:<pk>``): every
     attempt then carries the same idempotency key, so a gateway that honours it sends the SMS
     once. Without it, the attempt gets a key of its own.
+
+    ``also`` runs inside the transaction that records the outcome (``message.status`` is sent
+    or failed), so the caller's own record of it commits with the delivery log, or neither.
     """
     backend = get_backend()
     key = idempotency_key(message_name or f"sms:{uuid.uuid4()}")
@@ -81,6 +86,8 @@ def sms_send(
                 **({"error": message.error} if failure is not None else {}),
             },
         )
+        if also is not None:
+            also(message)
     if failure is not None:
         # The number masked, never the text: it may hold a code.
         logger.warning("SMS %s to %s failed: %s", message.pk, mask_phone(phone), message.error)
