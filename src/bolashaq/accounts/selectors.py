@@ -68,7 +68,6 @@ def api_token_for(secret: str) -> ApiToken | None:
     )
 
 
-
 def username_pseudonym(username: str) -> str:
     """A stable stand-in for a typed username (often an IIN) in logs: ``anon:`` and 16 hex
     characters of an HMAC keyed with SECRET_KEY. The same username always gives the same
