@@ -197,8 +197,10 @@ def main() -> int:
     for kind, rows in costs.items():
         django = statistics.median(r[0] for r in rows)
         pg = statistics.fmean(r[1] for r in rows)
-        sql = statistics.fmean(queries[kind])
-        print(f"| {kind} | {django * 1000:.1f} ms | {pg * 1000:.1f} ms | {sql:.1f} | {len(rows)} |")
+        count = statistics.fmean(queries[kind])
+        print(
+            f"| {kind} | {django * 1000:.1f} ms | {pg * 1000:.1f} ms | {count:.1f} | {len(rows)} |"
+        )
         if kind in steps:
             per_submission[0] += django * steps[kind]
             per_submission[1] += pg * steps[kind]
