@@ -18,21 +18,25 @@ Every example runs in a savepoint that is rolled back, so examples cannot affect
 and a failure replays exactly.
 
 ``BOLASHAQ_FUZZ_EXAMPLES`` (default 25 per operation and role) and ``BOLASHAQ_FUZZ_SEED`` make a
-longer or a different campaign: see ``docs/operations/fuzzing.md``.
+longer or a different campaign: see ``docs/operations/fuzzing.md``. Every request and failure is
+counted in ``var/fuzz/report.md`` and ``report.json`` (``tests/fuzz/report.py``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given, seed, settings
@@ -53,6 +57,7 @@ from bolashaq.applications.selectors import application_checklist, application_r
 from bolashaq.competitions.actions import intake_create
 from bolashaq.competitions.models import Programme
 from bolashaq.documents.selectors import READER_ROLES
+from tests.fuzz.report import RIGHTS_CHECK, FuzzReport, database_description, finding
 
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
@@ -78,6 +83,9 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+# Failing examples kept while Hypothesis shrinks, to find the ones it ends with.
+KEPT_FAILURES = 20
 
 ANONYMOUS = "anonymous"
 WHO = [
@@ -185,11 +193,23 @@ def rights_problem(who: str, operation: Any, response: Any) -> str | None:
     return f"{who} got {status}"
 
 
-def fuzz(operation: Any, who: str, headers: dict[str, str], world: World) -> None:
-    """Run the examples for one operation; raise on the first failing one (shrunk)."""
+def fuzz(
+    operation: Any,
+    who: str,
+    headers: dict[str, str],
+    world: World,
+    report: FuzzReport,
+    examples: int = EXAMPLES,
+) -> None:
+    """Run the examples for one operation; raise on the first failing one (shrunk).
+
+    Every request is counted in ``report``, and the failure Hypothesis ends with is recorded
+    there with the example that shows it.
+    """
+    failing: dict[int, tuple[BaseException, Any]] = {}
 
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,
         database=None,
         derandomize=SEED is None,
@@ -200,13 +220,65 @@ def fuzz(operation: Any, who: str, headers: dict[str, str], world: World) -> Non
         with transaction.atomic():
             response = case.call(headers=headers)
             transaction.set_rollback(True)
-        case.validate_response(response, checks=CHECKS, headers=headers)
-        problem = rights_problem(who, operation, response)
-        assert problem is None, f"{case.method} {case.formatted_path}: {problem}"
+        negative = case.meta is not None and case.meta.generation.mode.is_negative
+        report.record(operation.label, who, response.status_code, negative=negative)
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+            problem = rights_problem(who, operation, response)
+            assert problem is None, f"{case.method} {case.formatted_path}: {problem}"
+        except (Exception, BaseExceptionGroup) as exc:
+            # Hypothesis ends by replaying the shrunk examples: they are the last ones here.
+            failing[id(exc)] = (exc, case)
+            if len(failing) > KEPT_FAILURES:
+                del failing[next(iter(failing))]
+            raise
 
     if SEED is not None:
         run = seed(int(SEED))(run)
-    run()
+    try:
+        run()
+    except (Exception, BaseExceptionGroup) as exc:
+        for found, case in _examples_of(exc, failing):
+            report.fail(
+                finding(
+                    operation=operation.label,
+                    caller=who,
+                    exc=found,
+                    reproduction=_curl(case, headers),
+                    checks=[check.__name__ for check in CHECKS],
+                )
+            )
+        raise
+
+
+def _examples_of(
+    exc: BaseException, failing: dict[int, tuple[BaseException, Any]]
+) -> list[tuple[BaseException, Any]]:
+    """The failures Hypothesis raised, each with the (shrunk) example that raised it.
+
+    Hypothesis raises the final, shrunk example's own exception, or a group of them when it
+    found distinct failures; anything else is shown with the last failing example.
+    """
+
+    def raised(exc: BaseException) -> list[tuple[BaseException, Any]]:
+        if id(exc) in failing:
+            return [failing[id(exc)]]
+        if isinstance(exc, BaseExceptionGroup):
+            return [pair for sub in exc.exceptions for pair in raised(sub)]
+        return []
+
+    last = list(failing.values())[-1][1] if failing else None
+    return raised(exc) or [(exc, last)]
+
+
+def _curl(case: Any, headers: dict[str, str]) -> str:
+    """A curl command that replays ``case`` (never raising over the failure it shows)."""
+    if case is None:
+        return ""
+    try:
+        return str(case.as_curl_command(headers=headers))
+    except Exception as exc:
+        return f"(no curl command: {exc!r})"
 
 
 def describe(exc: BaseException) -> str:
@@ -217,10 +289,22 @@ def describe(exc: BaseException) -> str:
     return text
 
 
+@pytest.fixture(scope="session")
+def fuzz_report() -> FuzzReport:
+    """One report for the session's runs, written after each caller's run."""
+    return FuzzReport(
+        examples=EXAMPLES,
+        seed=SEED,
+        operations=list(OPERATIONS),
+        public=[label for label, operation in OPERATIONS.items() if not secured(operation)],
+    )
+
+
 @pytest.mark.parametrize("who", WHO)
 def test_every_operation_answers_within_its_schema_and_rights(
-    who: str, cast, world: World, wsgi_app
+    who: str, cast, world: World, wsgi_app, fuzz_report: FuzzReport
 ) -> None:
+    fuzz_report.database = database_description()
     headers: dict[str, str] = {}
     if who != ANONYMOUS:
         _token, secret = api_token_create(
@@ -228,15 +312,63 @@ def test_every_operation_answers_within_its_schema_and_rights(
         )
         headers["Authorization"] = f"Bearer {secret}"
     failures: list[str] = []
-    for label, operation in OPERATIONS.items():
-        if who != ANONYMOUS and not secured(operation):
-            continue  # public operations ignore the token: fuzzed once, anonymously
-        try:
-            fuzz(operation, who, headers, world)
-        # Schemathesis raises its findings as a BaseExceptionGroup.
-        except (Exception, BaseExceptionGroup) as exc:
-            failures.append(f"{label}: {describe(exc)}")
+    with fuzz_report.running(who):
+        for label, operation in OPERATIONS.items():
+            if who != ANONYMOUS and not secured(operation):
+                continue  # public operations ignore the token: fuzzed once, anonymously
+            try:
+                fuzz(operation, who, headers, world, fuzz_report)
+            # Schemathesis raises its findings as a BaseExceptionGroup.
+            except (Exception, BaseExceptionGroup) as exc:
+                failures.append(f"{label}: {describe(exc)}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_the_report_counts_every_request_and_shows_each_failure(
+    cast, world: World, wsgi_app, tmp_path: Path
+) -> None:
+    report = FuzzReport(
+        examples=3, seed=None, operations=list(OPERATIONS), public=[], directory=tmp_path
+    )
+    report.database = database_description()
+    label = "GET /api/v1/applications"
+    _token, secret = api_token_create(acting_user=None, user=cast[Role.APPLICANT], name="report")
+    headers = {"Authorization": f"Bearer {secret}"}
+    with report.running(Role.APPLICANT):
+        fuzz(OPERATIONS[label], Role.APPLICANT, headers, world, report, examples=3)
+    # Passed off as anonymous, the applicant's token is let in: the rights check fails.
+    with report.running(ANONYMOUS), pytest.raises(AssertionError, match="anonymous got"):
+        fuzz(OPERATIONS[label], ANONYMOUS, headers, world, report, examples=3)
+
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["examples_per_operation"] == 3
+    assert data["derandomize"] is True
+    assert data["seed"] is None
+    assert data["database"].startswith(connection.vendor)
+    assert data["callers"] == ["applicant", "anonymous"]
+    assert data["operations"] == len(OPERATIONS)
+    assert data["schemathesis"] == version("schemathesis")
+    results = {(row["operation"], row["caller"]): row for row in data["results"]}
+    assert set(results) == {(label, "applicant"), (label, "anonymous")}
+    assert 0 < results[(label, "applicant")]["requests"] <= 3
+    assert results[(label, "anonymous")]["failures"] == 1
+    assert data["requests"] == sum(row["requests"] for row in data["results"])
+    for row in data["results"]:
+        assert sum(row["statuses"].values()) == row["requests"]
+        assert row["negative"] <= row["requests"]
+    [failure] = data["failures"]
+    assert (failure["operation"], failure["caller"]) == (label, "anonymous")
+    assert failure["checks"] == [RIGHTS_CHECK]
+    assert failure["reproduction"].startswith("curl ")
+    assert "/api/v1/applications" in failure["reproduction"]
+    assert secret not in failure["reproduction"], "the token is filtered"
+
+    markdown = (tmp_path / "report.md").read_text()
+    for heading in ("# API fuzzing report", "## What is checked", "## Per caller"):
+        assert f"\n{heading}\n" in f"\n{markdown}"
+    assert f"| `{label}` | applicant |" in markdown
+    assert f"### `{label}` as anonymous" in markdown
+    assert f"| requests | {data['requests']} |" in markdown
 
 
 def test_an_anonymous_write_is_told_to_sign_in(db) -> None:
