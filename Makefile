@@ -9,12 +9,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test setup lint typecheck pytest browser-deps messages loadtest clean help
+.PHONY: run test setup lint typecheck pytest browser-deps messages loadtest faults fuzz clean help
 
 help:
 	@echo "make run    - set up and serve the app with a worker on http://127.0.0.1:$(PORT)/"
 	@echo "make test   - set up and run ruff, mypy, import-linter and pytest"
 	@echo "make loadtest - the submission load test on PostgreSQL (re-creates bolashaq_load)"
+	@echo "make faults - the fault suite (tests/faults) on DATABASE_URL; on SQLite the"
+	@echo "              PostgreSQL-restart tests skip; logs in $(FAULTS_DIR)/"
+	@echo "make fuzz   - the API, workflow and object-route fuzzing; writes var/fuzz/report.md"
+	@echo "              (longer: make fuzz BOLASHAQ_FUZZ_EXAMPLES=500 BOLASHAQ_FUZZ_SEED=1)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +66,32 @@ LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bolashaq_load
 LOADTEST_ARGS ?=
 loadtest: setup
 	$(BIN)/python benchmarks/submission_load.py --database-url $(LOADTEST_DATABASE_URL) $(LOADTEST_ARGS)
+
+# The fault suite alone (docs/operations/proofs.md, "Faults"), also part of `make test`: real
+# faults against gunicorn and a worker, each test ending with the reconciliation, on whatever
+# DATABASE_URL says (the PostgreSQL-restart tests skip on SQLite). pytest's temporary folders,
+# with the logs of every server and worker, are kept in $(FAULTS_DIR) (emptied first).
+FAULTS_DIR := var/faults
+faults: setup
+	@status=0; $(BIN)/python -m pytest tests/faults --basetemp=$(FAULTS_DIR) || status=$$?; \
+	logs=$$(find $(FAULTS_DIR) -name '*.log' 2>/dev/null | wc -l); \
+	if [ "$$logs" -gt 0 ]; then \
+		echo "Logs of the servers and workers ($$logs files), one folder per test:"; \
+		echo "  $(FAULTS_DIR)/   (find $(FAULTS_DIR) -name '*.log')"; \
+	fi; \
+	exit $$status
+
+# The three fuzzing suites alone (docs/operations/fuzzing.md), also part of `make test`. The API
+# fuzzing writes var/fuzz/report.md and report.json (the old ones are removed first, so a run
+# that did not get that far leaves none). BOLASHAQ_FUZZ_EXAMPLES and BOLASHAQ_FUZZ_SEED, from
+# the environment or the command line, make a longer or a different campaign.
+FUZZ_SUITES := tests/fuzz tests/test_object_routes.py \
+	src/bolashaq/applications/tests/test_workflow_machine.py
+fuzz: setup
+	@rm -f var/fuzz/report.md var/fuzz/report.json
+	@status=0; $(BIN)/python -m pytest $(FUZZ_SUITES) || status=$$?; \
+	if [ -f var/fuzz/report.md ]; then echo "Fuzzing report: var/fuzz/report.md (and report.json)"; fi; \
+	exit $$status
 
 messages: $(STAMP)
 	$(BIN)/python manage.py sync_catalogues
