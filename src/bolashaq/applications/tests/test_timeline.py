@@ -210,3 +210,23 @@ def test_each_referral_keeps_the_deadline_scheduled_for_it(cast) -> None:
     assert [entry.reasons for entry in referrals] == [[LETTER["en"]], [GPA["en"]]]
     # Scheduling is not a change of status: it only dates the referral before it.
     assert "review.schedule" not in [entry.action for entry in timeline]
+
+
+def test_the_status_poll_brings_the_history_along(history, cast) -> None:
+    """While the check runs the page polls its status; the history must move with it, or it
+    would end at "submitted" under an "accepted" status until a reload (found in a browser)."""
+    from django.urls import reverse
+
+    client = cast.client(Role.APPLICANT)
+    url = reverse("portal:application", args=[history.pk]) + "?part=status"
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="application-status"' in html
+    assert '<section id="application-timeline" class="timeline"' in html
+    assert 'hx-swap-oob="true"' in html
+    assert html.count('<li class="timeline-entry') == 5
+    # The full page carries the history once, in place, not as an out-of-band swap.
+    page = client.get(reverse("portal:application", args=[history.pk])).content.decode()
+    assert page.count('id="application-timeline"') == 1
+    assert "hx-swap-oob" not in page

@@ -88,6 +88,10 @@ def start(request: HttpRequest) -> HttpResponse:
 def application(request: HttpRequest, pk: int) -> HttpResponse:
     """The task list: sections, documents, the live rules verdict, the timeline."""
     app = _application(request, pk)
+    if request.htmx and request.GET.get("part") == "status":  # type: ignore[attr-defined]
+        # The poll while the check runs: the status and the history, nothing else to compute.
+        poll = {"application": app, "timeline": application_timeline(app)}
+        return render(request, "web/portal/_status_poll.html", poll)
     readiness = application_readiness(app)
     result = application_rules_result(app).to_dict()
     language = get_language() or "kk"
@@ -102,8 +106,6 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
         "editable": app.state == State.DRAFT,
         "timeline": application_timeline(app),
     }
-    if request.htmx and request.GET.get("part") == "status":  # type: ignore[attr-defined]
-        return render(request, "web/portal/_status.html", context)
     return render(request, "web/portal/application.html", context)
 
 
