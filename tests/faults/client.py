@@ -119,6 +119,11 @@ class Ledger:
             if record.get("kind") == "request":
                 self.requests.append(record)
 
+    def attempts(self, kind: str) -> list[dict[str, Any]]:
+        """The request attempts of type ``kind`` written so far, in order."""
+        with self.lock:
+            return [r for r in self.requests if r["type"] == kind]
+
     def close(self) -> None:
         self.handle.close()
 

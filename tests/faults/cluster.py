@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.faults.client import free_port
 
@@ -101,6 +102,16 @@ class Cluster:
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return self.url(name)
+
+
+def sql(url: str, query: str, *params: object) -> list[tuple[Any, ...]]:
+    """The rows of one query on the database at ``url`` (``postgres://...``), in a connection
+    of its own; raises ``psycopg.OperationalError`` while the server is down."""
+    import psycopg
+
+    conninfo = url.replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(conninfo, connect_timeout=5) as conn:
+        return list(conn.execute(query, params).fetchall())
 
 
 @contextlib.contextmanager

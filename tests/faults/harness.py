@@ -7,7 +7,8 @@ loopback port against the test database (:class:`Server`, settings
 ``tests/faults/injection.py``), drives whole submissions over the API with :class:`Client`, which
 writes every request attempt to a ledger in the format ``manage.py reconcile`` reads, injects a
 fault, and ends with :func:`reconcile`, which runs that command in a separate process and asserts
-it passes.
+it passes. Task workers and the scripted SMS gateway some tests need are in
+``tests/faults/workers.py`` and ``tests/faults/gateway.py``.
 
 One gunicorn worker process (gthread), so a test can find its pid as the master's only child,
 kill it and wait for the master to start another. Tasks the server queues (the automatic check,
@@ -21,22 +22,27 @@ database.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import random
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tests.faults.client import Answer, Http, Ledger, free_port, multipart, process_children, sha256
+
+if TYPE_CHECKING:
+    from bolashaq.competitions.models import Intake
 
 ROOT = Path(__file__).resolve().parents[2]
 API = "/api/v1"
@@ -125,6 +131,18 @@ def server_env(directory: Path, port: int, database: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """SIGTERM ``process`` and wait for it; SIGKILL it if it is not gone within ``timeout``."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _alive(pid: int) -> bool:
@@ -274,13 +292,7 @@ class Server:
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         # A worker the master lost track of must not outlive the test.
         for pid in process_children().get(self.process.pid, []):
             with contextlib.suppress(OSError):
@@ -296,12 +308,11 @@ def running_server(directory: Path, **options: Any) -> Iterator[Server]:
         server.stop()
 
 
-def manage(
-    env: dict[str, str], *argv: str, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """``manage.py`` in a separate process with the server's environment."""
-    return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *argv],
+def _python(env: dict[str, str], *argv: str, timeout: float) -> str:
+    """Run this Python with ``argv`` in a separate process with ``env``; assert it exits 0 and
+    return what it printed."""
+    done = subprocess.run(
+        [sys.executable, *argv],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -309,6 +320,23 @@ def manage(
         timeout=timeout,
         check=False,
     )
+    assert done.returncode == 0, (
+        f"{' '.join(argv)[:200]} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+    )
+    return done.stdout
+
+
+def manage(env: dict[str, str], *argv: str, timeout: float = 120) -> str:
+    """``manage.py`` in a separate process with ``env`` (the server's, say); asserts it exits 0
+    and returns what it printed."""
+    return _python(env, str(ROOT / "manage.py"), *argv, timeout=timeout)
+
+
+def run_python(env: dict[str, str], code: str, *, timeout: float = 120) -> str:
+    """Run ``code`` with Django set up (the settings of ``env``) in a separate process; assert
+    it exits 0 and return the last line it printed."""
+    printed = _python(env, "-c", f"import django; django.setup(); {code}", timeout=timeout)
+    return printed.strip().splitlines()[-1]
 
 
 def reconcile(
@@ -318,21 +346,17 @@ def reconcile(
     and, unless ``unreferenced_files``, that no stored file lacks its document row (nothing
     half-stored). Returns the report (``--json``)."""
     report_path = ledger.with_suffix(".reconcile.json")
-    done = manage(env, "reconcile", str(ledger), "--json", str(report_path))
-    assert done.returncode == 0, (
-        f"reconcile failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-    )
+    printed = manage(env, "reconcile", str(ledger), "--json", str(report_path))
     report: dict[str, Any] = json.loads(report_path.read_text())
     if not unreferenced_files:
-        assert report["unreferenced_files"] == [], done.stdout
+        assert report["unreferenced_files"] == [], printed
     return report
 
 
 def run_tasks(env: dict[str, str]) -> None:
     """Run every queued task (the automatic check, notifications) with the real worker in batch
     mode, in a separate process with the server's settings, and wait until it is done."""
-    done = manage(env, "worker", "--batch", "--no-reload", "--no-startup-delay")
-    assert done.returncode == 0, f"the worker failed:\n{done.stdout}{done.stderr}"
+    manage(env, "worker", "--batch", "--no-reload", "--no-startup-delay")
 
 
 # --- the intake and the people -----------------------------------------------------------------
@@ -367,53 +391,85 @@ class World:
         return cls(data["intake"], data["slots"], [Applicant(**a) for a in data["applicants"]])
 
 
-def prepare(count: int, *, prefix: str = "fault") -> World:
-    """An open master's intake (rule set 2023, "general": six documents) and ``count``
-    applicants with a phone and an API token, created through the real actions."""
-    import datetime as dt
-
+def open_intake(code: str, titles: dict[str, str], closes_at: dt.datetime) -> Intake:
+    """Open a master's intake ``code`` (rule set 2023, opened 30 days ago, until ``closes_at``)
+    through the real action. Shared with the load test (``benchmarks/submission_load.py``)."""
     from django.utils import timezone
 
-    from bolashaq.accounts.actions import api_token_create, user_create
-    from bolashaq.accounts.roles import Role
-    from bolashaq.applications.profile import evaluate_answers
-    from bolashaq.applications.samples import eligible_answers
     from bolashaq.competitions.actions import intake_create
     from bolashaq.competitions.models import Programme
 
-    now = timezone.now()
-    today = timezone.localdate()
-    code = f"{prefix}-{secrets.token_hex(4)}"
-    intake_create(
+    return intake_create(
         acting_user=None,
         code=code,
-        titles={"kk": "Магистратура", "ru": "Магистратура", "en": "Master's (faults)"},
+        titles=titles,
         programme=Programme.MASTER,
         rule_set="2023",
-        opens_at=now - dt.timedelta(days=30),
-        closes_at=now + dt.timedelta(days=1),
+        opens_at=timezone.now() - dt.timedelta(days=30),
+        closes_at=closes_at,
     )
+
+
+def eligible_slots() -> list[str]:
+    """The document slots of an eligible applicant in category "general" of such an intake
+    (six)."""
+    from django.utils import timezone
+
+    from bolashaq.applications.profile import evaluate_answers
+    from bolashaq.applications.samples import eligible_answers
+
+    today = timezone.localdate()
     answers = eligible_answers(today)
     result = evaluate_answers(
         answers, rule_set_id="2023", programme="master", category="general", on=today
     )
-    slots = [d["id"] for d in result.to_dict()["documents"]]
-    applicants = []
+    return [d["id"] for d in result.to_dict()["documents"]]
+
+
+def new_applicant(
+    username: str, phone: str, answers: dict[str, dict[str, str]], *, token_name: str
+) -> Applicant:
+    """An applicant (in English, no password) with ``phone`` and an API token, created through
+    the real actions. Shared with the load test."""
+    from bolashaq.accounts.actions import api_token_create, user_create
+    from bolashaq.accounts.roles import Role
+
+    user = user_create(
+        acting_user=None,
+        username=username,
+        password=None,
+        role=Role.APPLICANT,
+        first_name="Aruzhan",
+        last_name="Bekova",
+        phone=phone,
+        language="en",
+    )
+    _token, secret = api_token_create(acting_user=None, user=user, name=token_name)
+    return Applicant(user.username, user.phone, secret, answers)
+
+
+def prepare(count: int, *, prefix: str = "fault") -> World:
+    """An open master's intake (:func:`open_intake`) and ``count`` applicants with eligible
+    answers, a phone and an API token (:func:`new_applicant`)."""
+    from django.utils import timezone
+
+    from bolashaq.applications.samples import eligible_answers
+
+    code = f"{prefix}-{secrets.token_hex(4)}"
+    titles = {"kk": "Магистратура", "ru": "Магистратура", "en": "Master's (faults)"}
+    open_intake(code, titles, timezone.now() + dt.timedelta(days=1))
+    answers = eligible_answers(timezone.localdate())
     base = random.randrange(10**6)
-    for number in range(count):
-        user = user_create(
-            acting_user=None,
-            username=f"{code}-{number}",
-            password=None,
-            role=Role.APPLICANT,
-            first_name="Aruzhan",
-            last_name="Bekova",
-            phone=f"+7702{(base + number) % 10**7:07d}",
-            language="en",
+    applicants = [
+        new_applicant(
+            f"{code}-{number}",
+            f"+7702{(base + number) % 10**7:07d}",
+            answers,
+            token_name="fault suite",
         )
-        _token, secret = api_token_create(acting_user=None, user=user, name="fault suite")
-        applicants.append(Applicant(user.username, user.phone, secret, answers))
-    return World(code, slots, applicants)
+        for number in range(count)
+    ]
+    return World(code, eligible_slots(), applicants)
 
 
 def sample_document(label: str, size: int = 0) -> bytes:
@@ -438,6 +494,67 @@ def orm_codes(phone: str) -> str | None:
     )
     found = CODE.search(body or "")
     return found.group(1) if found else None
+
+
+# --- what the tests check ----------------------------------------------------------------------
+
+# What the notices of a submission and of its acceptance say (in English).
+SUBMITTED = "has been submitted"
+ACCEPTED = "has been accepted"
+SUBMIT_AND_ACCEPT = ["application.submit", "application.accept"]
+
+
+def stored_files(server: Server, application: int) -> set[str]:
+    """The names of the files the server stored for ``application``'s documents."""
+    folder = server.media / "documents" / str(application)
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+
+def document_files(application: int) -> set[str]:
+    """The names of the files ``application``'s document rows refer to."""
+    from bolashaq.documents.models import Document
+
+    return {
+        Path(name).name
+        for name in Document.objects.filter(application_id=application).values_list(
+            "stored_name", flat=True
+        )
+    }
+
+
+def assert_submitted_once(application: int) -> None:
+    from bolashaq.audit.models import AuditEvent
+
+    submits = AuditEvent.objects.filter(action="application.submit", object_id=str(application))
+    assert submits.count() == 1
+
+
+def assert_accepted_after_tasks(env: dict[str, str], application: int) -> None:
+    """What follows a submission was queued with its commit: run it (:func:`run_tasks`); the
+    automatic check accepts the application."""
+    from bolashaq.applications.models import Application
+
+    run_tasks(env)
+    assert Application.objects.get(pk=application).state == "accepted"
+
+
+def assert_told_once(application: int, changes: list[str]) -> None:
+    """One notice per change and channel (only SMS: the applicants have no e-mail), each sent."""
+    from bolashaq.applications.models import Notice
+    from bolashaq.applications.notify import TRANSITION_ACTIONS
+    from bolashaq.audit.models import AuditEvent
+
+    notices = list(
+        Notice.objects.filter(application_id=application).values_list("channel", "sent_at")
+    )
+    assert len(notices) == len(changes), notices
+    assert all(channel == "sms" and sent is not None for channel, sent in notices), notices
+    transitions = AuditEvent.objects.filter(
+        object_type="applications.application",
+        object_id=str(application),
+        action__in=TRANSITION_ACTIONS,
+    )
+    assert sorted(transitions.values_list("action", flat=True)) == sorted(changes)
 
 
 # --- the client --------------------------------------------------------------------------------
@@ -588,10 +705,9 @@ class Client:
             assert answer.json()["sha256"] == digest, "the server's SHA-256 differs"
         return answer
 
-    def upload_all(self, application: int, slots: list[str], *, skip: tuple[str, ...] = ()) -> None:
+    def upload_all(self, application: int, slots: list[str]) -> None:
         for slot in slots:
-            if slot not in skip:
-                self.upload(application, slot, sample_document(slot))
+            self.upload(application, slot, sample_document(slot))
 
     def sign_request(self, application: int) -> str:
         answer = self.call(
@@ -623,7 +739,8 @@ class Client:
         return answer
 
     def draft(self, intake: str, slots: list[str]) -> int:
-        """Start, answer every section and upload every document: ready to sign."""
+        """Start, answer every section and upload a document to each of ``slots`` (all of
+        them: ready to sign)."""
         application = self.start(intake)
         self.fill(application)
         self.upload_all(application, slots)
@@ -633,6 +750,12 @@ class Client:
         content_hash = self.sign_request(application)
         return self.submit(application, content_hash, self.code(), **options)
 
+    def journey(self, intake: str, slots: list[str]) -> int:
+        """A whole submission, every step acknowledged; the application's id."""
+        application = self.draft(intake, slots)
+        self.sign_and_submit(application)
+        return application
+
 
 def ledger_for(directory: Path, intake: str) -> Ledger:
     """A new ledger whose run record scopes the reconciliation to ``intake``."""
@@ -641,24 +764,58 @@ def ledger_for(directory: Path, intake: str) -> Ledger:
     return ledger
 
 
+def upload_with_fault(
+    client: Client, application: int, slot: str, fault: str
+) -> list[dict[str, Any]]:
+    """Upload a new document to ``slot`` with ``fault`` on the first attempt; the client sends
+    it again until it is acknowledged. Returns the upload's attempts from the ledger."""
+    client.upload(application, slot, sample_document(slot), fault=fault)
+    attempts = [r for r in client.ledger.attempts("upload") if r["slot"] == slot]
+    assert attempts[-1]["acknowledged"]
+    return attempts
+
+
+def submit_with_fault(client: Client, application: int, fault: str) -> dict[str, Any]:
+    """Sign and submit with ``fault`` on the submit's first attempt, whose answer says nothing
+    of what happened; the client's retry, with the same hash, submits. Returns that first
+    attempt from the ledger."""
+    answer = client.sign_and_submit(application, fault=fault)
+    assert answer.json()["state"] == "submitted"
+    first, *retries = client.ledger.attempts("submit")
+    assert first["outcome"] == "unknown"
+    assert retries[-1]["acknowledged"]
+    return first
+
+
+def client_for(server: Server, world: World, directory: Path, **options: Any) -> Client:
+    """The first applicant's client, with a new ledger (``client.ledger``) in ``directory``."""
+    return Client(server.port, ledger_for(directory, world.intake), world.applicants[0], **options)
+
+
+def raw_upload_request(
+    port: int, token: str, application: int, slot: str, data: bytes, headers: dict[str, str]
+) -> tuple[bytes, bytes]:
+    """An upload of ``data`` as written on the wire, for a test that sends it by hand: the head
+    (with ``headers``) and the multipart body."""
+    body, content_type = multipart("file", f"{slot}.pdf", data)
+    lines = [
+        f"POST {API}/applications/{application}/documents/{slot} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        f"Authorization: Bearer {token}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(body)}",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode(), body
+
+
 def raw_partial_upload(
     port: int, token: str, application: int, slot: str, data: bytes, *, sent: float = 0.5
-) -> Any:
+) -> socket.socket:
     """Open a connection and send an upload's headers and the first ``sent`` share of its body,
     then stop; returns the socket (the caller closes it). The X-Fault ``announce`` header lets
     the test wait until the server is inside the request."""
-    import socket
-
-    body, content_type = multipart("file", f"{slot}.pdf", data)
-    head = (
-        f"POST {API}/applications/{application}/documents/{slot} HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\n"
-        f"Authorization: Bearer {token}\r\n"
-        f"Content-Type: {content_type}\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "X-Fault: announce\r\n"
-        "\r\n"
-    ).encode()
+    head, body = raw_upload_request(port, token, application, slot, data, {"X-Fault": "announce"})
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     sock.sendall(head + body[: int(len(body) * sent)])
     return sock

@@ -20,7 +20,7 @@ import pytest
 from bolashaq.accounts.models import OneTimeCode
 from bolashaq.accounts.otp import SENDING_MARGIN_SECONDS
 from bolashaq.notifications.models import SmsMessage
-from tests.faults.harness import Client, World, ledger_for, reconcile, running_server
+from tests.faults.harness import World, client_for, reconcile, running_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,9 +34,8 @@ def test_a_code_lost_before_the_gateway_does_not_block_the_retry(
 ) -> None:
     env = {"OTP_RESEND_SECONDS": "60", "SMS_GATEWAY_TIMEOUT_SECONDS": str(GATEWAY_TIMEOUT)}
     with running_server(tmp_path / "server", env=env) as server:
-        ledger = ledger_for(tmp_path, world.intake)
-        who = world.applicants[0]
-        api = Client(server.port, ledger, who)
+        api = client_for(server, world, tmp_path)
+        who = api.who
         application = api.draft(world.intake, world.slots)
         worker = server.worker()
 
@@ -72,6 +71,6 @@ def test_a_code_lost_before_the_gateway_does_not_block_the_retry(
     codes = OneTimeCode.objects.filter(user__username=who.username).exclude(pk=lost.pk)
     assert [code.sent_at is not None and code.used_at is not None for code in codes] == [True]
     assert SmsMessage.objects.filter(phone=who.phone).count() == 1
-    ledger.close()
-    report = reconcile(server.env, ledger.path)
+    api.ledger.close()
+    report = reconcile(server.env, api.ledger.path)
     assert report["acknowledged"] == 1

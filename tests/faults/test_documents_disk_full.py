@@ -12,7 +12,6 @@ from __future__ import annotations
 import resource
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -21,8 +20,15 @@ from django.utils import translation
 from bolashaq.audit.models import AuditEvent
 from bolashaq.documents.errors import DocumentNotStored
 from bolashaq.documents.models import Document
-from tests.faults.harness import Client, Server, World, ledger_for, reconcile, sample_document
-from tests.faults.test_web_worker_killed import document_files, stored_files
+from tests.faults.harness import (
+    Client,
+    Server,
+    World,
+    document_files,
+    reconcile,
+    sample_document,
+    stored_files,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,14 +56,11 @@ def disk_full(pid: int) -> Iterator[None]:
 
 
 def test_a_full_disk_refuses_the_upload_cleanly_and_the_retry_works_once_space_returns(
-    world: World, server: Server, tmp_path: Path
+    world: World, server: Server, client: Client
 ) -> None:
-    ledger = ledger_for(tmp_path, world.intake)
-    client = Client(server.port, ledger, world.applicants[0], language="ru")
-    application = client.start(world.intake)
-    client.fill(application)
-    last = world.slots[-1]
-    client.upload_all(application, world.slots, skip=(last,))
+    client.language = "ru"  # the refusal must come in the applicant's language
+    *before, last = world.slots
+    application = client.draft(world.intake, before)
     data = sample_document(last, DOCUMENT_SIZE)
     worker = server.worker()
 
@@ -86,5 +89,4 @@ def test_a_full_disk_refuses_the_upload_cleanly_and_the_retry_works_once_space_r
     assert Document.objects.filter(application_id=application, slot=last).count() == 1
     assert stored_files(server, application) == document_files(application)
     client.sign_and_submit(application)
-    client.close()
-    reconcile(server.env, ledger.path)
+    reconcile(server.env, client.ledger.path)

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.client import Answer, Http, multipart
+from tests.faults.client import Answer, Http
 from tests.faults.harness import (
-    API,
     Client,
     Server,
     World,
-    ledger_for,
+    client_for,
+    raw_upload_request,
     reconcile,
     running_server,
     sample_document,
@@ -42,21 +42,17 @@ MIB = 1024 * 1024
 FIRST = 256 * 1024
 
 
-def raw_upload(port: int, path: str, token: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
-    """POST ``data`` as a multipart upload over a raw socket, pausing after ``FIRST`` bytes;
-    return the answer's status, headers and whole body. Raises ``OSError`` (a reset) if the
-    server closed the connection before the client had sent the body and read the answer."""
-    body, content_type = multipart("file", "passport.pdf", data)
-    head = (
-        f"POST {path} HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\n"
-        f"Authorization: Bearer {token}\r\n"
-        f"Content-Type: {content_type}\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "Accept-Language: en\r\n"
-        "\r\n"
-    ).encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+def raw_upload(
+    api: Client, application: int, slot: str, data: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """POST ``data`` as a multipart upload over a raw socket, pausing after ``FIRST`` bytes of
+    its body; return the answer's status, headers and whole body. Raises ``OSError`` (a reset)
+    if the server closed the connection before the client had sent the body and read the
+    answer."""
+    head, body = raw_upload_request(
+        api.port, api.who.token, application, slot, data, {"Accept-Language": "en"}
+    )
+    with socket.create_connection(("127.0.0.1", api.port), timeout=20) as sock:
         sock.sendall(head + body[:FIRST])
         # Long enough for a server that answered at once to have closed the connection.
         time.sleep(0.5)
@@ -88,18 +84,15 @@ def test_a_refused_upload_gets_the_whole_503_and_the_retry_stores_it(
     world: World, tmp_path: Path
 ) -> None:
     with running_server(tmp_path / "server", env={"MAX_INFLIGHT_REQUESTS": "1"}) as server:
-        ledger = ledger_for(tmp_path, world.intake)
-        who = world.applicants[0]
-        api = Client(server.port, ledger, who)
+        api = client_for(server, world, tmp_path)
         application = api.start(world.intake)
         slot = world.slots[0]
         data = sample_document(slot, MIB)
-        path = f"{API}/applications/{application}/documents/{slot}"
 
         thread, held = hold_the_only_place(server)
         try:
             try:
-                status, headers, body = raw_upload(server.port, path, who.token, data)
+                status, headers, body = raw_upload(api, application, slot, data)
             except OSError as exc:
                 pytest.fail(f"the refused upload got {exc!r} instead of the 503")
             assert status == 503, body[:300]
@@ -119,5 +112,5 @@ def test_a_refused_upload_gets_the_whole_503_and_the_retry_stores_it(
         stored = api.upload(application, slot, data)
         assert stored.status == 201
         api.close()
-    ledger.close()
-    reconcile(server.env, ledger.path)
+    api.ledger.close()
+    reconcile(server.env, api.ledger.path)

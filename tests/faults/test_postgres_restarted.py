@@ -10,9 +10,7 @@ finish; every submission is checked, and the ledger reconciles.
 
 from __future__ import annotations
 
-import re
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,22 +20,25 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.faults.cluster import Cluster, private_cluster, why_unavailable
+from tests.faults.cluster import Cluster, private_cluster, sql, why_unavailable
 from tests.faults.harness import (
+    CODE,
     ROOT,
     Client,
     World,
     ledger_for,
     manage,
     reconcile,
+    run_python,
     running_server,
     server_env,
+    stop_process,
     wait_for,
 )
+from tests.faults.workers import worker_command
 
 CLIENTS = 3
 JOURNEYS_PER_CLIENT = 2
-CODE = re.compile(r"\b(\d{6})\b")
 
 
 def _skip_reason() -> str | None:
@@ -48,19 +49,18 @@ def _skip_reason() -> str | None:
 
 def sql_codes(url: str) -> Callable[[str], str | None]:
     """Read the newest SMS code to a phone from the outbox table, surviving a restart."""
-    conninfo = url.replace("postgres://", "postgresql://", 1)
 
     def read(phone: str) -> str | None:
         try:
-            with psycopg.connect(conninfo, connect_timeout=2) as conn:
-                row = conn.execute(
-                    "SELECT body FROM notifications_smsmessage WHERE phone = %s "
-                    "ORDER BY id DESC LIMIT 1",
-                    (phone,),
-                ).fetchone()
+            rows = sql(
+                url,
+                "SELECT body FROM notifications_smsmessage WHERE phone = %s "
+                "ORDER BY id DESC LIMIT 1",
+                phone,
+            )
         except psycopg.OperationalError:
             return None  # down: the caller polls again
-        found = CODE.search(row[0]) if row else None
+        found = CODE.search(rows[0][0]) if rows else None
         return found.group(1) if found else None
 
     return read
@@ -68,45 +68,22 @@ def sql_codes(url: str) -> Callable[[str], str | None]:
 
 def prepare_in(env: dict[str, str], count: int) -> World:
     """The intake and applicants, created in the private cluster by a separate process."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from tests.faults.harness import prepare; "
-            f"print(prepare({count}).as_json())",
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return World.from_json(done.stdout.strip().splitlines()[-1])
-
-
-def beats(url: str) -> int:
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-        row = conn.execute("SELECT COUNT(*) FROM core_workerheartbeat").fetchone()
-    return int(row[0]) if row else 0
+    code = f"from tests.faults.harness import prepare; print(prepare({count}).as_json())"
+    return World.from_json(run_python(env, code))
 
 
 def tasks_table(url: str) -> str:
     """The task queue, for a failure's message."""
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-        rows = conn.execute(
-            "SELECT task_path, status, args_kwargs, exception_class_path, worker_ids "
-            "FROM django_tasks_database_dbtaskresult ORDER BY enqueued_at"
-        ).fetchall()
+    rows = sql(
+        url,
+        "SELECT task_path, status, args_kwargs, exception_class_path, worker_ids "
+        "FROM django_tasks_database_dbtaskresult ORDER BY enqueued_at",
+    )
     return "\n".join(" ".join(str(v) for v in row) for row in rows)
 
 
 def decided(url: str, ids: list[int]) -> dict[int, str]:
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-        rows = conn.execute(
-            "SELECT id, state FROM applications_application WHERE id = ANY(%s)", (ids,)
-        ).fetchall()
+    rows = sql(url, "SELECT id, state FROM applications_application WHERE id = ANY(%s)", ids)
     return {int(pk): str(state) for pk, state in rows}
 
 
@@ -132,10 +109,9 @@ class SupervisedWorker:
 
     def spawn(self) -> subprocess.Popen[bytes]:
         self.starts += 1
-        command = [sys.executable, str(ROOT / "manage.py"), "worker", "--no-reload"]
         with self.log.open("ab") as out:
             return subprocess.Popen(
-                [*command, "--no-startup-delay", "--interval", "0.2"],
+                worker_command(interval=0.2),
                 env=self.env,
                 cwd=ROOT,
                 stdout=out,
@@ -153,21 +129,15 @@ class SupervisedWorker:
 
     def __exit__(self, *exc: object) -> None:
         self.stopping.set()
-        process = self.process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        if self.process is not None:
+            stop_process(self.process)
         self.thread.join(timeout=20)
 
 
 def run(cluster: Cluster, tmp_path: Path) -> None:
     url = cluster.create_database("bolashaq_faults")
     env = server_env(tmp_path / "setup", 0, url)
-    migrated = manage(env, "migrate", "--no-input")
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    manage(env, "migrate", "--no-input")
     world = prepare_in(env, CLIENTS * JOURNEYS_PER_CLIENT)
     ledger = ledger_for(tmp_path, world.intake)
     total = CLIENTS * JOURNEYS_PER_CLIENT
@@ -175,7 +145,11 @@ def run(cluster: Cluster, tmp_path: Path) -> None:
         running_server(tmp_path / "server", database=url) as server,
         SupervisedWorker(server.env, tmp_path / "worker.log"),
     ):
-        wait_for("the worker's first heartbeat", lambda: beats(url), timeout=30)
+        wait_for(
+            "the worker's first heartbeat",
+            lambda: sql(url, "SELECT worker_id FROM core_workerheartbeat"),
+            timeout=30,
+        )
         applications: list[int] = []
         failures: list[BaseException] = []
         lock = threading.Lock()

@@ -1,20 +1,19 @@
 """The SMS gateway timing out: for a sign-in code, for a signing code and for the notices.
 
-The production backend (``SMS_BACKEND=http``) talks to :class:`FakeGateway`, which accepts each
-request and never answers (``down``), answers a byte at a time, or takes the message and then
-loses the answer. ``SMS_GATEWAY_TIMEOUT_SECONDS`` bounds the whole exchange: the request gives up
-by itself (the gateway sees the client leave while it is still holding the request), the person
-is told in their language that the SMS could not be sent, the code is withdrawn, the failure is
-logged and audited, and once the gateway answers again a new attempt works. Notices are retried
-by their task with back-off and, once the gateway is back, each change is sent once. Every test
-ends with the reconciliation.
+The production backend (``SMS_BACKEND=http``) talks to a scripted gateway
+(``tests/faults/gateway.py``), which accepts each request and never answers (``down``), answers
+a byte at a time, or takes the message and then loses the answer. ``SMS_GATEWAY_TIMEOUT_SECONDS``
+bounds the whole exchange: the request gives up by itself (the gateway sees the client leave
+while it is still holding the request), the person is told in their language that the SMS could
+not be sent, the code is withdrawn, the failure is logged and audited, and once the gateway
+answers again a new attempt works. Notices are retried by their task with back-off and, once
+the gateway is back, each change is sent once. Every test ends with the reconciliation.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -36,35 +35,30 @@ from bolashaq.applications.actions import application_start
 from bolashaq.applications.models import Application, Notice
 from bolashaq.applications.samples import eligible_answers, fill_answers, upload_documents
 from bolashaq.audit.models import AuditEvent
-from bolashaq.competitions.actions import intake_create
-from bolashaq.competitions.models import Programme
 from bolashaq.core.tasks import retry_delay
 from bolashaq.notifications.models import SmsMessage
 from bolashaq.notifications.sms import HttpGatewayBackend, SmsError
 from tests.faults.client import Ledger
-from tests.faults.harness import Client, Server, World, ledger_for, reconcile, wait_for
-from tests.faults.test_task_worker import (
+from tests.faults.gateway import FakeGateway
+from tests.faults.harness import (
     ACCEPTED,
-    NOTIFY,
+    CODE,
+    SUBMIT_AND_ACCEPT,
     SUBMITTED,
-    FakeGateway,
-    Workers,
+    Client,
+    Server,
+    World,
     assert_told_once,
-    settled,
-    worker_env,
+    open_intake,
+    reconcile,
+    wait_for,
 )
+from tests.faults.workers import NOTIFY, Workers, worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery-staple"
-CODE = re.compile(r"\b(\d{6})\b")
 TIMEOUT = 1  # SMS_GATEWAY_TIMEOUT_SECONDS in these tests
-
-
-@pytest.fixture
-def gateway() -> Iterator[FakeGateway]:
-    with FakeGateway() as started:
-        yield started
 
 
 @pytest.fixture
@@ -94,6 +88,19 @@ def in_language(message: object, language: str) -> str:
 
 def page_text(response) -> str:
     return html.unescape(response.content.decode())
+
+
+def applicant(language: str) -> User:
+    """An applicant with a password and a phone, who reads in ``language``."""
+    return user_create(
+        acting_user=None,
+        username="791028302728",
+        password=PASSWORD,
+        role=Role.APPLICANT,
+        iin="791028302728",
+        phone="+77011234567",
+        language=language,
+    )
 
 
 def code_sent_to(gateway: FakeGateway, phone: str) -> str:
@@ -137,15 +144,7 @@ def test_a_sign_in_code_the_gateway_never_answers_fails_fast_in_the_users_langua
     sms_through_gateway: FakeGateway, language: str, caplog
 ) -> None:
     gateway = sms_through_gateway
-    user = user_create(
-        acting_user=None,
-        username="791028302728",
-        password=PASSWORD,
-        role=Role.APPLICANT,
-        iin="791028302728",
-        phone="+77011234567",
-        language=language,
-    )
+    user = applicant(language)
     web = DjangoClient(HTTP_ACCEPT_LANGUAGE=language)
     credentials = {"username": user.username, "password": PASSWORD}
     gateway.down()
@@ -180,15 +179,7 @@ def test_the_api_sign_in_reports_the_gateway_timeout_as_otp_send_failed(
     sms_through_gateway: FakeGateway,
 ) -> None:
     gateway = sms_through_gateway
-    user = user_create(
-        acting_user=None,
-        username="791028302728",
-        password=PASSWORD,
-        role=Role.APPLICANT,
-        iin="791028302728",
-        phone="+77011234567",
-        language="ru",
-    )
+    user = applicant("ru")
     api = DjangoClient(HTTP_ACCEPT_LANGUAGE="ru")
     credentials = {"username": user.username, "password": PASSWORD}
     gateway.down()
@@ -216,33 +207,17 @@ def test_a_signing_code_the_gateway_never_answers_fails_fast_and_a_retry_submits
     sms_through_gateway: FakeGateway, tmp_path: Path
 ) -> None:
     gateway = sms_through_gateway
-    now = timezone.now()
-    intake = intake_create(
-        acting_user=None,
-        code="sms-faults",
-        programme=Programme.MASTER,
-        titles={"kk": "Магистратура", "ru": "Магистратура", "en": "Master's"},
-        rule_set="2023",
-        opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=30),
-    )
-    applicant = user_create(
-        acting_user=None,
-        username="791028302728",
-        password=None,
-        role=Role.APPLICANT,
-        iin="791028302728",
-        phone="+77011234567",
-        language="ru",
-    )
+    titles = {"kk": "Магистратура", "ru": "Магистратура", "en": "Master's"}
+    intake = open_intake("sms-faults", titles, timezone.now() + timedelta(days=30))
+    person = applicant("ru")
     application = fill_answers(
-        applicant=applicant,
-        application=application_start(acting_user=applicant, intake=intake, category="general"),
+        applicant=person,
+        application=application_start(acting_user=person, intake=intake, category="general"),
         answers=eligible_answers(timezone.localdate()),
     )
-    documents = upload_documents(applicant=applicant, application=application)
+    documents = upload_documents(applicant=person, application=application)
     web = DjangoClient(HTTP_ACCEPT_LANGUAGE="ru")
-    web.force_login(applicant)
+    web.force_login(person)
     review = reverse("portal:review", kwargs={"pk": application.pk})
     gateway.down()
 
@@ -253,7 +228,7 @@ def test_a_signing_code_the_gateway_never_answers_fails_fast_and_a_retry_submits
     assert 'name="code"' not in page_text(response)  # no code form for a code that never went
     (held,) = gateway.received()
     wait_for("the gateway to see the request leave", held.client_left.is_set)
-    assert_withdrawn_and_audited(applicant, "sign_application")
+    assert_withdrawn_and_audited(person, "sign_application")
 
     gateway.up()
     response = web.post(review)
@@ -261,12 +236,12 @@ def test_a_signing_code_the_gateway_never_answers_fails_fast_and_a_retry_submits
     content_hash = response.context["sign_form"].initial["content_hash"]
     response = web.post(
         reverse("portal:submit", kwargs={"pk": application.pk}),
-        {"content_hash": content_hash, "code": code_sent_to(gateway, applicant.phone)},
+        {"content_hash": content_hash, "code": code_sent_to(gateway, person.phone)},
     )
     assert response.status_code == 302
     # The check ran at once (test task backend) and the applicant was told of both changes.
     assert Application.objects.get(pk=application.pk).state == "accepted"
-    assert_told_once(application.pk, ["application.submit", "application.accept"])
+    assert_told_once(application.pk, SUBMIT_AND_ACCEPT)
     # In the applicant's language, once each.
     assert len(gateway.delivered("подана")) == 1
     assert len(gateway.delivered("принята к участию в конкурсе")) == 1
@@ -304,18 +279,14 @@ def test_a_signing_code_the_gateway_never_answers_fails_fast_and_a_retry_submits
 def slow_workers(server: Server, gateway: FakeGateway, tmp_path: Path) -> Iterator[Workers]:
     """Workers whose SMS give up after one second and whose retries back off from one second."""
     env = worker_env(
-        server,
-        gateway,
+        {**server.env, **gateway.env()},
         SMS_GATEWAY_TIMEOUT_SECONDS=str(TIMEOUT),
         TASK_RETRY_BASE_SECONDS="1",
         # Room for the attempts while the gateway is down, however slow the machine.
         TASK_MAX_ATTEMPTS="10",
     )
-    pool = Workers(env, tmp_path)
-    try:
+    with Workers(env, tmp_path) as pool:
         yield pool
-    finally:
-        pool.stop_all()
 
 
 def notify_attempts() -> list[DBTaskResult[Any, Any]]:
@@ -323,16 +294,9 @@ def notify_attempts() -> list[DBTaskResult[Any, Any]]:
 
 
 def test_notices_the_gateway_never_answers_are_retried_with_back_off_and_sent_once(
-    world: World,
-    server: Server,
-    gateway: FakeGateway,
-    slow_workers: Workers,
-    tmp_path: Path,
+    world: World, server: Server, client: Client, gateway: FakeGateway, slow_workers: Workers
 ) -> None:
-    ledger = ledger_for(tmp_path, world.intake)
-    client = Client(server.port, ledger, world.applicants[0])
-    application = client.draft(world.intake, world.slots)
-    client.sign_and_submit(application)
+    application = client.journey(world.intake, world.slots)
     gateway.down()
     # The decision's notice reaches the gateway, which sends it but never answers.
     taken = gateway.plan(ACCEPTED, "deliver-then-hold")
@@ -346,11 +310,7 @@ def test_notices_the_gateway_never_answers_are_retried_with_back_off_and_sent_on
     wait_for(f"two failed attempts per notice:\n{slow_workers.logs()}", failed_twice_each)
     assert taken.reached.is_set()
     gateway.up()
-    wait_for(
-        f"the tasks to finish; worker logs:\n{slow_workers.logs()}",
-        settled(application, "accepted"),
-        timeout=25,
-    )
+    slow_workers.wait_settled(application)
 
     # Each failed attempt is on record, and its retry was put off by the back-off.
     attempts = notify_attempts()
@@ -367,7 +327,7 @@ def test_notices_the_gateway_never_answers_are_retried_with_back_off_and_sent_on
                 assert retry.run_after >= row.started_at + retry_delay(attempt)
     assert sorted(r.status for r in attempts).count("SUCCESSFUL") == 2
 
-    assert_told_once(application, ["application.submit", "application.accept"])
+    assert_told_once(application, SUBMIT_AND_ACCEPT)
     assert not Notice.objects.exclude(error="").exists()
     # Sent once per change: the submission's notice after the gateway came back; the decision's
     # notice went the first time, and its retries carried its key, so it was not sent again.
@@ -384,4 +344,4 @@ def test_notices_the_gateway_never_answers_are_retried_with_back_off_and_sent_on
     failed = SmsMessage.objects.filter(status="failed")
     assert failed.count() >= 4
     assert set(failed.values_list("error", flat=True)) == {"SMS gateway unreachable: TimeoutError"}
-    reconcile(server.env, ledger.path)
+    reconcile(server.env, client.ledger.path)

@@ -17,12 +17,7 @@ next one succeeds.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -30,60 +25,23 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from tests.faults.cluster import private_cluster, why_unavailable
-from tests.faults.harness import (
-    ROOT,
-    database_url,
-    manage,
-    server_env,
-    wait_for,
-)
+from tests.faults.cluster import private_cluster, sql, why_unavailable
+from tests.faults.harness import database_url, manage, run_python, server_env, wait_for
+from tests.faults.workers import Worker, worker_env
 
 UNREACHABLE = "Database unreachable"
 REACHABLE = "Database reachable again"
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
-def worker_env(directory: Path, database: str) -> dict[str, str]:
-    return {
-        **server_env(directory, 0, database),
-        "WORKER_HEARTBEAT_SECONDS": "1",
-        "TASK_RETRY_BASE_SECONDS": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-@contextmanager
-def worker_process(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    command = [sys.executable, str(ROOT / "manage.py"), "worker", "--no-reload"]
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [*command, "--no-startup-delay", "--interval", "0.2"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+def outage_worker(directory: Path, database: str) -> Worker:
+    """A worker on ``database`` with no supervisor, logging to ``directory/worker.log``."""
+    env = worker_env(server_env(directory, 0, database), LOG_LEVEL="WARNING")
+    return Worker(env, directory / "worker.log", interval=0.2)
 
 
 def log_lines(log: Path, text: str) -> list[str]:
     return [line for line in log.read_text(errors="replace").splitlines() if text in line]
-
-
-def assert_alive(process: subprocess.Popen[bytes], log: Path) -> None:
-    assert process.poll() is None, (
-        f"the worker exited ({process.returncode}):\n{log.read_text(errors='replace')[-4000:]}"
-    )
 
 
 # --- SQLite: the database file gone for a moment ------------------------------------------------
@@ -98,12 +56,12 @@ def test_the_worker_outlasts_its_sqlite_file_going_missing(tmp_path: Path) -> No
     from bolashaq.core.models import WorkerHeartbeat
     from tests.faults.tasks import held
 
-    env = worker_env(tmp_path, database_url())
-    log = tmp_path / "worker.log"
     path = Path(str(connection.settings_dict["NAME"]))
     away = path.with_name(path.name + ".away")
     (tmp_path / "release-after").touch()
-    with worker_process(env, log) as process:
+    worker = outage_worker(tmp_path, database_url())
+    log = worker.log
+    with worker:
         wait_for("the worker's first heartbeat", WorkerHeartbeat.objects.exists, timeout=30)
         first_id = WorkerHeartbeat.objects.get().worker_id
         os.rename(path, away)
@@ -111,11 +69,11 @@ def test_the_worker_outlasts_its_sqlite_file_going_missing(tmp_path: Path) -> No
         try:
             wait_for(
                 "the worker to notice",
-                lambda: log_lines(log, UNREACHABLE) or process.poll() is not None,
+                lambda: log_lines(log, UNREACHABLE) or not worker.alive(),
                 timeout=10,
             )
             time.sleep(2.5)  # a few checks, each failing
-            assert_alive(process, log)
+            worker.assert_alive()
         finally:
             path.rmdir()
             os.rename(away, path)
@@ -127,7 +85,7 @@ def test_the_worker_outlasts_its_sqlite_file_going_missing(tmp_path: Path) -> No
             lambda: DBTaskResult.objects.filter(pk=queued.id, status="SUCCESSFUL").exists(),
             timeout=20,
         )
-        assert_alive(process, log)
+        worker.assert_alive()
         assert DBTaskResult.objects.get(pk=queued.id).worker_ids == [f"{first_id}.2"]
     # Logged once for the outage, however many checks it took.
     assert len(log_lines(log, UNREACHABLE)) == 1
@@ -139,28 +97,11 @@ def test_the_worker_outlasts_its_sqlite_file_going_missing(tmp_path: Path) -> No
 # --- PostgreSQL: the server stopped while a task runs ---------------------------------------------
 
 
-def sql(url: str, query: str, *params: object) -> list[tuple[object, ...]]:
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-        return list(conn.execute(query, params).fetchall())
-
-
 def enqueue_held(env: dict[str, str], directory: Path, key: str) -> str:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from tests.faults.tasks import held; "
-            f"print(held.enqueue({str(directory)!r}, {key!r}).id)",
-        ],
-        env={**env, "TASK_BACKEND": "database"},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    code = (
+        f"from tests.faults.tasks import held; print(held.enqueue({str(directory)!r}, {key!r}).id)"
     )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
+    return run_python({**env, "TASK_BACKEND": "database"}, code, timeout=60)
 
 
 def test_a_task_cut_short_by_a_postgres_restart_runs_again_once(tmp_path: Path) -> None:
@@ -171,18 +112,17 @@ def test_a_task_cut_short_by_a_postgres_restart_runs_again_once(tmp_path: Path) 
         pytest.skip(reason)
     with private_cluster() as cluster:
         url = cluster.create_database("bolashaq_outage")
-        env = worker_env(tmp_path, url)
-        migrated = manage(env, "migrate", "--no-input")
-        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-        log = tmp_path / "worker.log"
-        with worker_process(env, log) as process:
+        worker = outage_worker(tmp_path, url)
+        manage(worker.env, "migrate", "--no-input")
+        log = worker.log
+        with worker:
             wait_for(
                 "the worker's first heartbeat",
                 lambda: sql(url, "SELECT worker_id FROM core_workerheartbeat"),
                 timeout=30,
             )
             first_id = str(sql(url, "SELECT worker_id FROM core_workerheartbeat")[0][0])
-            task = enqueue_held(env, tmp_path, "cut")
+            task = enqueue_held(worker.env, tmp_path, "cut")
             started = tmp_path / "cut.log"
             wait_for("the task to start", started.exists, timeout=20)
 
@@ -192,11 +132,11 @@ def test_a_task_cut_short_by_a_postgres_restart_runs_again_once(tmp_path: Path) 
             (tmp_path / "release-cut").touch()
             wait_for(
                 "the worker to notice",
-                lambda: log_lines(log, UNREACHABLE) or process.poll() is not None,
+                lambda: log_lines(log, UNREACHABLE) or not worker.alive(),
                 timeout=15,
             )
             time.sleep(2)
-            assert_alive(process, log)
+            worker.assert_alive()
             cluster.start()
 
             def finished() -> list[tuple[object, ...]]:
@@ -210,7 +150,7 @@ def test_a_task_cut_short_by_a_postgres_restart_runs_again_once(tmp_path: Path) 
                     return []
 
             wait_for("the task's next attempt to succeed", finished, timeout=30)
-            assert_alive(process, log)
+            worker.assert_alive()
             rows = sql(
                 url,
                 "SELECT id::text, status, exception_class_path, worker_ids "
