@@ -72,6 +72,12 @@ from tests.faults.client import (  # noqa: E402 (after the path is set)
     process_children,
 )
 from tests.faults.client import sha256 as _sha256  # noqa: E402
+from tests.faults.harness import (  # noqa: E402
+    Applicant,
+    eligible_slots,
+    new_applicant,
+    open_intake,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bolashaq_load"
 PASSWORD = "load-test-password-2026"  # noqa: S105 (the prepared sign-in users' password)
@@ -287,12 +293,8 @@ def manage(env: dict[str, str], *argv: str, log: Path) -> None:
 # --- the fixture: intake and people ------------------------------------------------------------
 
 
-@dataclass
-class Submitter:
-    username: str
-    phone: str
-    token: str
-    answers: dict[str, dict[str, str]]
+# A submitter is the fault suite's applicant: username, phone, API token and answers.
+Submitter = Applicant
 
 
 @dataclass
@@ -319,49 +321,28 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> Fixture:
     from django.db import connections
     from django.utils import timezone
 
-    from bolashaq.accounts.actions import api_token_create, user_create
+    from bolashaq.accounts.actions import user_create
     from bolashaq.accounts.models import User
     from bolashaq.accounts.roles import Role
-    from bolashaq.applications.profile import evaluate_answers
     from bolashaq.applications.samples import eligible_answers, refused_answers
-    from bolashaq.competitions.actions import intake_create
-    from bolashaq.competitions.models import Programme
 
     now = timezone.now()
     today = timezone.localdate()
     code = f"load-{now:%Y%m%d-%H%M%S}"
     # The window closes within the hour after the run: the deadline hour.
     closes = now + dt.timedelta(seconds=args.duration + args.drain_timeout + 3600)
-    intake_create(
-        acting_user=None,
-        code=code,
-        titles={"kk": "Магистратура (жүктеме)", "ru": "Магистратура (нагрузка)", "en": "Load"},
-        programme=Programme.MASTER,
-        rule_set="2023",
-        opens_at=now - dt.timedelta(days=30),
-        closes_at=closes,
-    )
+    titles = {"kk": "Магистратура (жүктеме)", "ru": "Магистратура (нагрузка)", "en": "Load"}
+    open_intake(code, titles, closes)
     eligible, refused = eligible_answers(today), refused_answers(today)
-    result = evaluate_answers(
-        eligible, rule_set_id="2023", programme="master", category="general", on=today
-    )
-    slots = [d["id"] for d in result.to_dict()["documents"]]
     rng = random.Random(args.seed)
     submitters = []
     for number in range(1, args.applicants + 1):
-        user = user_create(
-            acting_user=None,
-            username=f"load-a{number:05d}",
-            password=None,
-            role=Role.APPLICANT,
-            first_name="Aruzhan",
-            last_name="Bekova",
-            phone=f"+7700{number:07d}",
-            language="en",
-        )
-        _token, secret = api_token_create(acting_user=None, user=user, name="load test")
         answers = refused if rng.random() < args.refused_share else eligible
-        submitters.append(Submitter(user.username, user.phone, secret, answers))
+        submitters.append(
+            new_applicant(
+                f"load-a{number:05d}", f"+7700{number:07d}", answers, api_client="load test"
+            )
+        )
     sign_in_users = []
     ids = []
     for number in range(1, args.sign_in_users + 1):
@@ -381,7 +362,7 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> Fixture:
     # second); verifying it at sign-in costs exactly what a real account's does.
     User.objects.filter(pk__in=ids).update(password=make_password(PASSWORD))
     connections.close_all()
-    return Fixture(code, slots, submitters, sign_in_users)
+    return Fixture(code, eligible_slots(), submitters, sign_in_users)
 
 
 # --- HTTP --------------------------------------------------------------------------------------

@@ -427,10 +427,10 @@ def eligible_slots() -> list[str]:
 
 
 def new_applicant(
-    username: str, phone: str, answers: dict[str, dict[str, str]], *, token_name: str
+    username: str, phone: str, answers: dict[str, dict[str, str]], *, api_client: str
 ) -> Applicant:
-    """An applicant (in English, no password) with ``phone`` and an API token, created through
-    the real actions. Shared with the load test."""
+    """An applicant (in English, no password) with ``phone`` and an API token named for
+    ``api_client``, created through the real actions. Shared with the load test."""
     from bolashaq.accounts.actions import api_token_create, user_create
     from bolashaq.accounts.roles import Role
 
@@ -444,7 +444,7 @@ def new_applicant(
         phone=phone,
         language="en",
     )
-    _token, secret = api_token_create(acting_user=None, user=user, name=token_name)
+    _token, secret = api_token_create(acting_user=None, user=user, name=api_client)
     return Applicant(user.username, user.phone, secret, answers)
 
 
@@ -465,7 +465,7 @@ def prepare(count: int, *, prefix: str = "fault") -> World:
             f"{code}-{number}",
             f"+7702{(base + number) % 10**7:07d}",
             answers,
-            token_name="fault suite",
+            api_client="fault suite",
         )
         for number in range(count)
     ]
