@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import BaseModel
 
+from bolashaq.accounts.otp import OtpThrottled
 from bolashaq.core.errors import DomainError
 
 
@@ -59,6 +60,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def on_domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return error_response(api, request, exc.status, exc.code, str(exc.message))
+
+    @api.exception_handler(OtpThrottled)
+    def on_throttled(request: HttpRequest, exc: OtpThrottled) -> HttpResponse:
+        # The wait in a form a client can act on, as for a shed request (LoadShedMiddleware).
+        details = {"retry_after": exc.retry_after}
+        response = error_response(api, request, exc.status, exc.code, str(exc.message), details)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(Exception)
     def on_crash(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -131,6 +131,9 @@ def test_resend_is_throttled_with_429(cast, client, settings) -> None:
     throttled = post(client, "/codes/resend")
     assert throttled.status_code == 429
     assert throttled.json()["error"]["code"] == "otp_throttled"
+    wait = throttled.json()["error"]["details"]["retry_after"]
+    assert 0 < wait <= settings.OTP_RESEND_SECONDS
+    assert throttled["Retry-After"] == str(wait)
     settings.OTP_RESEND_SECONDS = 0
     resent = post(client, "/codes/resend")
     assert resent.status_code == 200
