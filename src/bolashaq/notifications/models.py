@@ -21,5 +21,10 @@ class SmsMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        # What was sent to one number (support, the development outbox, the load test's
+        # simulated phones) without scanning the whole log.
+        indexes = [models.Index(fields=["phone", "created_at"])]
+
     def __str__(self) -> str:
         return f"SMS to {self.phone[:-4]}**** ({self.status})"
