@@ -44,6 +44,19 @@ class Answer:
             return str(data["error"].get("code", ""))
         return ""
 
+    @property
+    def retry_after(self) -> float | None:
+        """The seconds the answer asks to wait before asking again: its ``Retry-After``, else
+        its error's ``details.retry_after``; None when it names no wait."""
+        header = self.headers.get("retry-after", "").strip()
+        if header.isdigit():
+            return float(header)
+        data = self.json()
+        error = data.get("error") if isinstance(data, dict) else None
+        details = error.get("details") if isinstance(error, dict) else None
+        wait = details.get("retry_after") if isinstance(details, dict) else None
+        return float(wait) if isinstance(wait, int | float) else None
+
 
 class Http:
     """One keep-alive connection per client thread."""

@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 API = "/api/v1"
 CODE = re.compile(r"\b(\d{6})\b")
-# How long a client keeps retrying a request whose answer was lost, and the server start.
+# How long a client keeps sending a request again (its answer lost, it was shed, or it asked
+# for a code too soon), and how long the server may take to start.
 RETRY_FOR = 30.0
 START_TIMEOUT = 60.0
 
@@ -121,8 +122,9 @@ def server_env(directory: Path, port: int, database: str) -> dict[str, str]:
             "SMS_BACKEND": "outbox",
             "EMAIL_BACKEND": "file",
             "SITE_URL": f"http://127.0.0.1:{port}",
-            # A sign-request retried after a lost answer must not wait a minute for a new code.
-            "OTP_RESEND_SECONDS": "0",
+            # Production's interval between two codes (the settings' default), which the client
+            # waits out when a sign-request retried after a lost answer is told to wait.
+            "OTP_RESEND_SECONDS": "60",
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
             "FAULT_DIR": str(directory / "faults"),
@@ -570,6 +572,18 @@ class Refused(AssertionError):
         self.answer = answer
 
 
+def retry_wait(answer: Answer, outcome: str, attempt: int, *, throttled: bool) -> float | None:
+    """How long to wait before sending a request that was not acknowledged again, or None not
+    to send it again: a short back-off after a lost answer or a shed request (``overloaded``);
+    after a code asked for too soon (429 ``otp_throttled``), if ``throttled``, exactly the wait
+    the server gave (:attr:`Answer.retry_after`)."""
+    if outcome == "unknown" or (answer.status in (429, 503) and answer.error_code == "overloaded"):
+        return min(0.05 * 2.0**attempt, 0.5)
+    if throttled and answer.status == 429 and answer.error_code == "otp_throttled":
+        return answer.retry_after
+    return None
+
+
 def outcome_of(answer: Answer, ok: tuple[int, ...]) -> str:
     """``ok``; ``unknown`` when no answer came or it does not say what happened (a server
     error); else ``refused`` (the server said what it did not do, as 503 ``storage_failed``)."""
@@ -587,8 +601,11 @@ class Client:
     """One applicant's API client: every attempt goes to the ledger (``reconcile``'s format).
 
     A request whose answer is lost (no answer, or a server error that does not say what
-    happened) is sent again, unchanged, for up to ``retry_for`` seconds; a submit therefore
-    carries the same content hash. ``fault`` puts an ``X-Fault`` header on the first attempt.
+    happened) is sent again, unchanged, and so is one the server shed or, after the wait it was
+    given, a code asked for too soon (:func:`retry_wait`), as long as that wait ends within
+    ``retry_for`` seconds of the first attempt; a submit therefore carries the same content
+    hash. ``retry=False`` sends a request once; ``wait_throttled=False`` does not wait out a
+    code asked for too soon. ``fault`` puts an ``X-Fault`` header on the first attempt.
     """
 
     port: int
@@ -620,6 +637,7 @@ class Client:
         extra: dict[str, Any] | None = None,
         fault: str | None = None,
         retry: bool = True,
+        wait_throttled: bool = True,
         check: bool = True,
     ) -> Answer:
         headers = {
@@ -650,15 +668,18 @@ class Client:
                     "latency": round(answer.latency, 6),
                     "status": answer.status,
                     "error": answer.error or answer.error_code or None,
+                    "retry_after": answer.headers.get("retry-after"),
                     "outcome": outcome,
                     "acknowledged": outcome == "ok",
                 }
             )
             if outcome == "ok":
                 return answer
-            shed = answer.status in (429, 503) and answer.error_code == "overloaded"
-            if retry and (outcome == "unknown" or shed) and time.monotonic() < deadline:
-                time.sleep(min(0.05 * 2**attempt, 0.5))
+            wait = retry_wait(answer, outcome, attempt, throttled=wait_throttled)
+            if retry and wait is not None and time.monotonic() + wait < deadline:
+                if wait >= 1:
+                    self.http.close()  # the server would close it, idle that long (keep-alive)
+                time.sleep(wait)
                 continue
             if check:
                 raise Refused(kind, answer)
