@@ -9,12 +9,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test setup lint typecheck pytest browser-deps messages loadtest faults fuzz clean help
+.PHONY: run test setup lint typecheck pytest browser-deps messages loadtest loadtest-signing faults fuzz clean help
 
 help:
 	@echo "make run    - set up and serve the app with a worker on http://127.0.0.1:$(PORT)/"
 	@echo "make test   - set up and run ruff, mypy, import-linter and pytest"
 	@echo "make loadtest - the submission load test on PostgreSQL (re-creates bolashaq_load)"
+	@echo "make loadtest-signing - 20 signatures a second of prepared applications, 60 s"
 	@echo "make faults - the fault suite (tests/faults) on DATABASE_URL; on SQLite the"
 	@echo "              PostgreSQL-restart tests skip; logs in $(FAULTS_DIR)/"
 	@echo "make fuzz   - the API, workflow and object-route fuzzing; writes var/fuzz/report.md"
@@ -66,6 +67,13 @@ LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bolashaq_load
 LOADTEST_ARGS ?=
 loadtest: setup
 	$(BIN)/python benchmarks/submission_load.py --database-url $(LOADTEST_DATABASE_URL) $(LOADTEST_ARGS)
+
+# The deadline hour's submissions (docs/performance.md): applicants who filled in and uploaded
+# their package (three 1 MiB files) earlier sign and submit, 20 a second offered for 60 s.
+loadtest-signing: setup
+	$(BIN)/python benchmarks/submission_load.py --database-url $(LOADTEST_DATABASE_URL) \
+		--prepared --mix submit=1 --clients 16 --rate 20 --duration 60 --applicants 1500 \
+		--task-workers 2 --label signing $(LOADTEST_ARGS)
 
 # The fault suite alone (docs/operations/proofs.md, "Faults"), also part of `make test`: real
 # faults against gunicorn and a worker, each test ending with the reconciliation, on whatever

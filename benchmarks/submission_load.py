@@ -111,6 +111,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--duration", type=float, default=60, help="seconds of load")
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="actions started per second across all clients, paced evenly (an offered load, "
+        "as people arrive); 0: each client starts its next action as soon as one ends",
+    )
+    parser.add_argument(
         "--applicants", type=int, default=600, help="submitters prepared (at most one each)"
     )
     parser.add_argument("--sign-in-users", type=int, default=300, help="sign-in users prepared")
@@ -159,6 +166,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= 500:
         parser.error("--clients must be 1..500")
+    if not 0 <= args.rate <= 10_000:
+        parser.error("--rate must be 0..10000 actions per second")
     if not 1 <= args.duration <= 3600:
         parser.error("--duration must be 1..3600 seconds")
     if not 1 <= args.applicants <= 20_000 or not 0 <= args.sign_in_users <= 20_000:
@@ -446,6 +455,7 @@ class Load:
     outcomes_lock: threading.Lock = field(default_factory=threading.Lock)
     drafts: queue.Queue[tuple[Submitter, int]] = field(default_factory=queue.Queue)
     phase: str = "load"
+    began: float = 0.0
     stop_at: float = 0.0
     hard_stop_at: float = 0.0
 
@@ -644,8 +654,19 @@ class Load:
         rng = random.Random(self.args.seed + number)
         actions = list(self.args.mix_weights)
         weights = [self.args.mix_weights[a] for a in actions]
+        # With --rate, client n starts its k-th action at began + (k * clients + n) / rate, or
+        # at once when it is behind (the server is then the limit, as without --rate).
+        interval = self.args.clients / self.args.rate if self.args.rate else 0.0
+        next_start = self.began + number / self.args.rate if self.args.rate else 0.0
         try:
             while time.monotonic() < self.stop_at:
+                if interval:
+                    wait = next_start - time.monotonic()
+                    if wait > 0:
+                        time.sleep(min(wait, max(0.0, self.stop_at - time.monotonic())))
+                        if time.monotonic() >= self.stop_at:
+                            break
+                    next_start += interval
                 action = rng.choices(actions, weights)[0]
                 try:
                     if action == "sign_in":
@@ -1010,7 +1031,9 @@ def write_report(run_dir: Path, result: dict[str, Any]) -> None:
         "",
         f"Settings: gunicorn {s['web_workers']} × {s['threads']} threads (gthread), "
         f"MAX_INFLIGHT_REQUESTS={s['max_inflight']}, {s['task_workers']} task worker(s); "
-        f"{s['clients']} clients for {s['duration']} s, mix {s['mix']}; documents: "
+        f"{s['clients']} clients for {s['duration']} s"
+        + (f" offered {s['rate']} actions/s" if float(s["rate"]) else " (closed loop)")
+        + f", mix {s['mix']}; documents: "
         f"{s['big_docs']} × {s['big_size']} B + the rest × {s['small_size']} B"
         + (
             "; drafts prepared before the timed phase, so a submission here is sign-request, "
@@ -1126,6 +1149,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu_before = sampler.snapshot()
         sampler.start()
         began = time.monotonic()
+        load.began = began
         load.stop_at = began + args.duration
         load.hard_stop_at = load.stop_at + 120
         threads = [
