@@ -586,11 +586,12 @@ def retry_wait(answer: Answer, outcome: str, attempt: int, *, throttled: bool) -
 
 def outcome_of(answer: Answer, ok: tuple[int, ...]) -> str:
     """``ok``; ``unknown`` when no answer came or it does not say what happened (a server
-    error); else ``refused`` (the server said what it did not do, as 503 ``storage_failed``)."""
+    error, or 503 ``unavailable``: the database was lost mid-step); else ``refused`` (the
+    server said what it did not do, as 503 ``storage_failed``)."""
     if answer.status in ok:
         return "ok"
     if answer.status is None or (
-        answer.status >= 500 and answer.error_code in ("", "server_error")
+        answer.status >= 500 and answer.error_code in ("", "server_error", "unavailable")
     ):
         return "unknown"
     return "refused"

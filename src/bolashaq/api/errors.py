@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -13,6 +16,7 @@ from pydantic import BaseModel
 
 from bolashaq.accounts.otp import OtpThrottled
 from bolashaq.core.errors import DomainError
+from bolashaq.core.middleware import try_again_later, unavailable_message
 
 
 class ErrorBody(BaseModel):
@@ -69,10 +73,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
         response["Retry-After"] = str(exc.retry_after)
         return response
 
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def on_database_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Every step may be repeated once the database is back (a submission is idempotent),
+        # so this is "try again", not a crash; it is still logged as an error.
+        logging.getLogger("bolashaq.api").error("Database unreachable: %s", type(exc).__name__)
+        return try_again_later(
+            request, "unavailable", unavailable_message, settings.RETRY_AFTER_SECONDS
+        )
+
     @api.exception_handler(Exception)
     def on_crash(request: HttpRequest, exc: Exception) -> HttpResponse:
-        import logging
-
         logging.getLogger("bolashaq.api").exception("Unhandled API error")
         return error_response(
             api, request, 500, "server_error", _("Something went wrong. Try again later.")

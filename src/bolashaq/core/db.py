@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+
+# What the database raises when it cannot be reached (down, restarting, connection cut), as
+# opposed to refusing a statement: the step may be repeated once it is back.
+DATABASE_OUTAGES = (OperationalError, InterfaceError)
 
 
 @contextmanager

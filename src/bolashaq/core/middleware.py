@@ -54,6 +54,38 @@ _DISCARD_CHUNK = 64 * 1024
 _DISCARD_SECONDS = 5.0
 
 
+def unavailable_message(seconds: int) -> str:
+    return ngettext(
+        "The service cannot reach its records for a moment. Please try again in %(seconds)d "
+        "second: repeating a step is safe, nothing is done twice.",
+        "The service cannot reach its records for a moment. Please try again in %(seconds)d "
+        "seconds: repeating a step is safe, nothing is done twice.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+def try_again_later(
+    request: HttpRequest, code: str, message: Callable[[int], str], retry_after: int
+) -> HttpResponse:
+    """503 with ``Retry-After`` in the visitor's language: the error envelope for the API, a
+    page without the database (no session, no user) for the rest."""
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        text = message(retry_after)
+        response: HttpResponse
+        if request.path.startswith("/api/"):
+            details = {"retry_after": retry_after}
+            body = {"error": {"code": code, "message": text, "details": details}}
+            response = JsonResponse(body, status=503)
+        else:
+            page = render_to_string("core/overloaded.html", {"message": text})
+            response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(retry_after)
+    response["Content-Language"] = language
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def overloaded_message(seconds: int) -> str:
     return ngettext(
         "Too many people are using the service at this moment. Please try again in %(seconds)d "
@@ -136,28 +168,7 @@ class LoadShedMiddleware:
         logger.warning("Overloaded: refused %d request(s) beyond %d in flight", count, self.limit)
 
     def overloaded(self, request: HttpRequest) -> HttpResponse:
-        language = translation.get_language_from_request(request)
-        with translation.override(language):
-            message = overloaded_message(self.retry_after)
-            response: HttpResponse
-            if request.path.startswith("/api/"):
-                response = JsonResponse(
-                    {
-                        "error": {
-                            "code": "overloaded",
-                            "message": message,
-                            "details": {"retry_after": self.retry_after},
-                        }
-                    },
-                    status=503,
-                )
-            else:
-                response = HttpResponse(
-                    render_to_string("core/overloaded.html", {"message": message}), status=503
-                )
-        response["Retry-After"] = str(self.retry_after)
-        response["Cache-Control"] = "no-store"
-        response["Content-Language"] = language
+        response = try_again_later(request, "overloaded", overloaded_message, self.retry_after)
         # This answer skips the middleware below this one, which sets the frame policy.
         response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
         patch_vary_headers(response, ("Accept-Language", "Cookie"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -12,6 +14,8 @@ from django.views.decorators.http import require_POST
 from bolashaq.accounts.actions import user_set_language
 from bolashaq.accounts.models import Language
 from bolashaq.accounts.selectors import signed_in_user
+from bolashaq.core.db import DATABASE_OUTAGES
+from bolashaq.core.middleware import try_again_later, unavailable_message
 from bolashaq.web.context_processors import LOW_VISION_COOKIE
 
 YEAR = 365 * 24 * 60 * 60
@@ -74,4 +78,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is handled, so it can tell an outage of the database (often
+    # raised before any view, by the session or the user) from a fault: an outage gets 503
+    # with Retry-After, since every step may be repeated safely once the database is back.
+    if isinstance(sys.exc_info()[1], DATABASE_OUTAGES):
+        return try_again_later(
+            request, "unavailable", unavailable_message, settings.RETRY_AFTER_SECONDS
+        )
     return render(request, "web/500.html", status=500)
