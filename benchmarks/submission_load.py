@@ -500,22 +500,14 @@ class Load:
                 outcome = "unknown"  # no answer, or one that does not say what happened
             else:
                 outcome = "refused"
-            self.ledger.write(
-                {
-                    "kind": "request",
-                    "phase": self.phase,
-                    "type": kind,
-                    "application": application,
-                    **(extra or {}),
-                    "attempt": attempt,
-                    "at": round(answer.at, 6),
-                    "latency": round(answer.latency, 6),
-                    "status": answer.status,
-                    "error": answer.error or answer.error_code or None,
-                    "retry_after": answer.headers.get("retry-after"),
-                    "outcome": outcome,
-                    "acknowledged": outcome == "ok",
-                }
+            self.ledger.request(
+                phase=self.phase,
+                kind=kind,
+                application=application,
+                extra=extra or {},
+                attempt=attempt,
+                answer=answer,
+                outcome=outcome,
             )
             if outcome == "ok":
                 return answer

@@ -132,6 +132,37 @@ class Ledger:
             if record.get("kind") == "request":
                 self.requests.append(record)
 
+    def request(
+        self,
+        *,
+        phase: str,
+        kind: str,
+        application: int | None,
+        extra: dict[str, Any],
+        attempt: int,
+        answer: Answer,
+        outcome: str,
+    ) -> None:
+        """Record one request attempt as ``manage.py reconcile`` reads it: ``outcome`` is
+        ``ok`` (acknowledged), ``refused`` or ``unknown`` (no answer that says what happened)."""
+        self.write(
+            {
+                "kind": "request",
+                "phase": phase,
+                "type": kind,
+                "application": application,
+                **extra,
+                "attempt": attempt,
+                "at": round(answer.at, 6),
+                "latency": round(answer.latency, 6),
+                "status": answer.status,
+                "error": answer.error or answer.error_code or None,
+                "retry_after": answer.headers.get("retry-after"),
+                "outcome": outcome,
+                "acknowledged": outcome == "ok",
+            }
+        )
+
     def attempts(self, kind: str) -> list[dict[str, Any]]:
         """The request attempts of type ``kind`` written so far, in order."""
         with self.lock:

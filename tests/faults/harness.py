@@ -656,23 +656,14 @@ class Client:
             sent = {**headers, "X-Fault": fault} if fault and attempt == 1 else headers
             answer = self.http.request(method, f"{API}{path}", body, sent)
             outcome = outcome_of(answer, ok)
-            self.ledger.write(
-                {
-                    "kind": "request",
-                    "phase": "faults",
-                    "type": kind,
-                    "application": application,
-                    **(extra or {}),
-                    "attempt": attempt,
-                    "fault": sent.get("X-Fault"),
-                    "at": round(answer.at, 6),
-                    "latency": round(answer.latency, 6),
-                    "status": answer.status,
-                    "error": answer.error or answer.error_code or None,
-                    "retry_after": answer.headers.get("retry-after"),
-                    "outcome": outcome,
-                    "acknowledged": outcome == "ok",
-                }
+            self.ledger.request(
+                phase="faults",
+                kind=kind,
+                application=application,
+                extra={**(extra or {}), "fault": sent.get("X-Fault")},
+                attempt=attempt,
+                answer=answer,
+                outcome=outcome,
             )
             if outcome == "ok":
                 return answer
