@@ -975,37 +975,21 @@ class Result:
             intake = self._intake = self.rule_set.intake(self.date)
         date = self.date
         pid = self.id
-        # one literal each way: adding "id" in front afterwards would copy the dict
-        d: dict[str, Any]
-        if pid is None:
-            d = {
-                "verdict": self.verdict,
-                "rule_set": self.rule_set.id,
-                "date": _ISO.get(date) or _day(date),
-                "programme": self.programme,
-                "category": self.category,
-                "requirements": requirements,
-                "language_level": self.language_level,
-                "documents": documents,
-                "post_award": None if track is None else track.post_award,
-                "what_if": what_if,
-                "intake": intake,
-            }
-        else:
-            d = {
-                "id": pid,
-                "verdict": self.verdict,
-                "rule_set": self.rule_set.id,
-                "date": _ISO.get(date) or _day(date),
-                "programme": self.programme,
-                "category": self.category,
-                "requirements": requirements,
-                "language_level": self.language_level,
-                "documents": documents,
-                "post_award": None if track is None else track.post_award,
-                "what_if": what_if,
-                "intake": intake,
-            }
+        # one dict display, "id" first when given (adding it in front afterwards would copy)
+        d: dict[str, Any] = {
+            **({} if pid is None else {"id": pid}),
+            "verdict": self.verdict,
+            "rule_set": self.rule_set.id,
+            "date": _ISO.get(date) or _day(date),
+            "programme": self.programme,
+            "category": self.category,
+            "requirements": requirements,
+            "language_level": self.language_level,
+            "documents": documents,
+            "post_award": None if track is None else track.post_award,
+            "what_if": what_if,
+            "intake": intake,
+        }
         if self.profile.warnings:
             d["warnings"] = list(self.profile.warnings)
         return d
